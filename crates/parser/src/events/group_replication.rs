@@ -1,0 +1,32 @@
+//! PLACEHOLDER (owned by the MySQL-events helper).
+
+use crate::error::Result;
+use crate::fde::Format;
+
+/// Placeholder.
+#[derive(Debug, Clone)]
+pub struct TransactionContextEvent<'a> {
+    /// The raw body.
+    pub body: &'a [u8],
+}
+
+impl<'a> TransactionContextEvent<'a> {
+    /// Decodes the body. Errors are relative to `body`.
+    pub fn parse(body: &'a [u8], _format: &Format) -> Result<Self> {
+        Ok(TransactionContextEvent { body })
+    }
+}
+
+/// Placeholder.
+#[derive(Debug, Clone)]
+pub struct ViewChangeEvent<'a> {
+    /// The raw body.
+    pub body: &'a [u8],
+}
+
+impl<'a> ViewChangeEvent<'a> {
+    /// Decodes the body. Errors are relative to `body`.
+    pub fn parse(body: &'a [u8], _format: &Format) -> Result<Self> {
+        Ok(ViewChangeEvent { body })
+    }
+}

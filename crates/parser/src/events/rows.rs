@@ -1,0 +1,332 @@
+//! Rows events: WRITE/UPDATE/DELETE_ROWS v0 (pre-GA), v1 and v2, PARTIAL_UPDATE_ROWS (JSON
+//! diffs) and MariaDB's compressed rows events, with the row images they carry.
+//!
+//! Decoding a row image needs the TABLE_MAP of the table: the [`Decoder`] attaches it
+//! ([`RowsEvent::table`]). Rows are read with a [`RowReader`] into reusable [`Row`] buffers,
+//! so decoding allocates nothing per row or per value once the buffers have grown.
+
+use crate::decoder::Decoder;
+use crate::error::{Error, ErrorKind, Result};
+use crate::events::mariadb::uncompress;
+use crate::events::table_map::TableInfo;
+use crate::fde::Format;
+use crate::header::EventType;
+use crate::nom_ext::{invalid, lenenc, run, take_n, u16_, u32_, u48_};
+use crate::value::{decode_value, Value};
+use crate::column::ColumnType;
+use std::borrow::Cow;
+use std::sync::Arc;
+
+/// What a rows event does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowsKind {
+    /// INSERT: after images only.
+    Write,
+    /// UPDATE: before and after images.
+    Update,
+    /// DELETE: before images only.
+    Delete,
+    /// UPDATE with JSON partial updates (MySQL 8.0 `binlog_row_value_options=PARTIAL_JSON`).
+    PartialUpdate,
+}
+
+/// Rows event flag: the last rows event of a statement.
+pub const STMT_END_F: u16 = 1;
+
+/// A rows event, borrowing from the event bytes (or owning its rows when it was compressed).
+#[derive(Debug, Clone)]
+pub struct RowsEvent<'a> {
+    /// What the event does.
+    pub kind: RowsKind,
+    /// Table id (see the TABLE_MAP before it).
+    pub table_id: u64,
+    /// Flags (`STMT_END_F`, ...).
+    pub flags: u16,
+    /// v2 extra data (without its length).
+    pub extra_data: &'a [u8],
+    /// Number of columns.
+    pub column_count: usize,
+    /// Bitmap of the columns present in before images (after images for WRITE).
+    pub columns_before: &'a [u8],
+    /// Bitmap of the columns present in after images (UPDATE only; same as `columns_before`
+    /// otherwise).
+    pub columns_after: &'a [u8],
+    /// The row images (decompressed for MariaDB's compressed rows events).
+    pub rows_data: Cow<'a, [u8]>,
+    /// Offset of the row images in the body (of the compressed block when compressed).
+    pub rows_offset: usize,
+    /// The table, when its TABLE_MAP was seen.
+    pub table: Option<Arc<TableInfo>>,
+}
+
+impl<'a> RowsEvent<'a> {
+    pub(crate) fn parse(body: &'a [u8], fmt: &Format, ty: EventType, dec: &Decoder) -> Result<Self> {
+        use EventType::*;
+        let kind = match ty {
+            PreGaWriteRows | WriteRowsV1 | WriteRows | MariaWriteRowsCompressedV1 | MariaWriteRowsCompressed => {
+                RowsKind::Write
+            }
+            PreGaUpdateRows | UpdateRowsV1 | UpdateRows | MariaUpdateRowsCompressedV1
+            | MariaUpdateRowsCompressed => RowsKind::Update,
+            PartialUpdateRows => RowsKind::PartialUpdate,
+            _ => RowsKind::Delete,
+        };
+        let v2 = matches!(
+            ty,
+            WriteRows | UpdateRows | DeleteRows | PartialUpdateRows | MariaWriteRowsCompressed
+                | MariaUpdateRowsCompressed | MariaDeleteRowsCompressed
+        );
+        let compressed = matches!(
+            ty,
+            MariaWriteRowsCompressedV1 | MariaUpdateRowsCompressedV1 | MariaDeleteRowsCompressedV1
+                | MariaWriteRowsCompressed | MariaUpdateRowsCompressed | MariaDeleteRowsCompressed
+        );
+        let post = fmt.post_header_len(ty.code(), if v2 { 10 } else { 8 });
+        let two_bitmaps = matches!(kind, RowsKind::Update | RowsKind::PartialUpdate);
+        let (rows, (table_id, flags, extra_data, column_count, columns_before, columns_after)) =
+            run(body, |i| {
+                let (i, table_id) = if post == 6 {
+                    let (i, v) = u32_("table id")(i)?;
+                    (i, u64::from(v))
+                } else {
+                    u48_("table id")(i)?
+                };
+                let (i, flags) = u16_("rows flags")(i)?;
+                let (i, extra) = if v2 {
+                    let (i, n) = u16_("extra data length")(i)?;
+                    if n < 2 {
+                        return invalid(i, "extra data length", u64::from(n));
+                    }
+                    take_n(usize::from(n) - 2, "extra data")(i)?
+                } else {
+                    (i, &i[..0])
+                };
+                let (i, width) = lenenc("column count")(i)?;
+                if width > (i.len() as u64).saturating_mul(8) {
+                    return invalid(i, "column count", width);
+                }
+                let width = width as usize;
+                let (i, before) = take_n(width.div_ceil(8), "columns bitmap")(i)?;
+                let (i, after) = if two_bitmaps {
+                    take_n(width.div_ceil(8), "after-image columns bitmap")(i)?
+                } else {
+                    (i, before)
+                };
+                Ok((i, (table_id, flags, extra, width, before, after)))
+            })?;
+        let rows_offset = body.len() - rows.len();
+        let rows_data = if compressed {
+            Cow::Owned(
+                uncompress(rows, "compressed rows", dec.options().max_decompressed_size)
+                    .map_err(|e| e.rebase(rows_offset as u64))?,
+            )
+        } else {
+            Cow::Borrowed(rows)
+        };
+        Ok(RowsEvent {
+            kind,
+            table_id,
+            flags,
+            extra_data,
+            column_count,
+            columns_before,
+            columns_after,
+            rows_data,
+            rows_offset,
+            table: dec.tables().get(&table_id).cloned(),
+        })
+    }
+
+    /// A reader over the rows. Fails when the table map is missing or does not fit the event.
+    pub fn rows(&self) -> Result<RowReader<'_>> {
+        let table = self
+            .table
+            .as_deref()
+            .ok_or_else(|| Error::new(0, ErrorKind::NoTableMap { table_id: self.table_id }))?;
+        if self.column_count > table.columns.len() {
+            return Err(Error::invalid(0, "rows event column count", self.column_count as u64));
+        }
+        let present = |bitmap: &[u8]| -> Vec<u32> {
+            (0..self.column_count)
+                .filter(|&i| bitmap.get(i / 8).is_some_and(|b| b & (1 << (i % 8)) != 0))
+                .map(|i| i as u32)
+                .collect()
+        };
+        let before = present(self.columns_before);
+        let after = if matches!(self.kind, RowsKind::Update | RowsKind::PartialUpdate) {
+            present(self.columns_after)
+        } else {
+            before.clone()
+        };
+        Ok(RowReader {
+            data: &self.rows_data,
+            pos: 0,
+            base: self.rows_offset as u64,
+            kind: self.kind,
+            table,
+            before,
+            after,
+        })
+    }
+}
+
+/// One row image: the values of the columns present in it, in column order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Image<'r> {
+    /// (0-based column index, value).
+    pub cells: Vec<(u32, Value<'r>)>,
+    /// JSON partial updates (PARTIAL_UPDATE_ROWS after images): (column index, raw diff
+    /// vector bytes, decodable with [`crate::value::decode_json_diffs`]).
+    pub json_diffs: Vec<(u32, &'r [u8])>,
+}
+
+impl Image<'_> {
+    fn clear(&mut self) {
+        self.cells.clear();
+        self.json_diffs.clear();
+    }
+}
+
+/// One row: before image (UPDATE, DELETE) and after image (WRITE, UPDATE).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Row<'r> {
+    /// Before image, when the event has one.
+    pub before: Option<Image<'r>>,
+    /// After image, when the event has one.
+    pub after: Option<Image<'r>>,
+}
+
+/// Reads the rows of a [`RowsEvent`] one at a time into reusable buffers.
+#[derive(Debug, Clone)]
+pub struct RowReader<'r> {
+    data: &'r [u8],
+    pos: usize,
+    base: u64,
+    kind: RowsKind,
+    table: &'r TableInfo,
+    before: Vec<u32>,
+    after: Vec<u32>,
+}
+
+/// `binlog_row_value_options` bit: PARTIAL_JSON_UPDATES.
+const PARTIAL_JSON_UPDATES: u64 = 1;
+
+impl<'r> RowReader<'r> {
+    /// The table the rows belong to.
+    pub fn table(&self) -> &'r TableInfo {
+        self.table
+    }
+
+    /// Reads the next row into `row` (reusing its buffers). Returns false after the last row.
+    /// Errors carry offsets relative to the event body.
+    pub fn next_row(&mut self, row: &mut Row<'r>) -> Result<bool> {
+        if self.pos >= self.data.len() {
+            return Ok(false);
+        }
+        let (has_before, has_after) = match self.kind {
+            RowsKind::Write => (false, true),
+            RowsKind::Delete => (true, false),
+            RowsKind::Update | RowsKind::PartialUpdate => (true, true),
+        };
+        let take = |slot: &mut Option<Image<'r>>, wanted: bool| -> Option<Image<'r>> {
+            let mut img = slot.take().unwrap_or_default();
+            img.clear();
+            wanted.then_some(img)
+        };
+        let mut before = take(&mut row.before, has_before);
+        let mut after = take(&mut row.after, has_after);
+        let result: Result<usize> = (|| {
+            let mut pos = self.pos;
+            if let Some(img) = before.as_mut() {
+                pos = read_image(self.data, pos, self.table, &self.before, false, img)?;
+            }
+            if let Some(img) = after.as_mut() {
+                let partial = self.kind == RowsKind::PartialUpdate;
+                pos = read_image(self.data, pos, self.table, &self.after, partial, img)?;
+            }
+            Ok(pos)
+        })();
+        row.before = before;
+        row.after = after;
+        match result {
+            Ok(pos) => {
+                self.pos = pos;
+                Ok(true)
+            }
+            Err(e) => {
+                self.pos = self.data.len();
+                Err(e.rebase(self.base))
+            }
+        }
+    }
+}
+
+/// Decodes one image starting at `pos` of `data`; returns the position after it.
+/// `present`: indexes of the columns in the image. `partial`: PARTIAL_UPDATE_ROWS after image.
+#[inline]
+fn read_image<'r>(
+    data: &'r [u8],
+    mut pos: usize,
+    table: &TableInfo,
+    present: &[u32],
+    partial: bool,
+    img: &mut Image<'r>,
+) -> Result<usize> {
+    let mut partial_bits: &[u8] = &[];
+    if partial {
+        let (rest, opts) = run(&data[pos..], lenenc("value options"))
+            .map_err(|e| e.rebase(pos as u64))?;
+        pos = data.len() - rest.len();
+        if opts & PARTIAL_JSON_UPDATES != 0 {
+            let json_cols = present
+                .iter()
+                .filter(|&&c| table.columns[c as usize].col_type == ColumnType::Json)
+                .count();
+            let n = json_cols.div_ceil(8);
+            partial_bits = data
+                .get(pos..pos + n)
+                .ok_or_else(|| Error::truncated(pos as u64, "partial JSON bitmap", n as u64, (data.len() - pos) as u64))?;
+            pos += n;
+        }
+    }
+    let nbytes = present.len().div_ceil(8);
+    let nulls = data.get(pos..pos + nbytes).ok_or_else(|| {
+        Error::truncated(pos as u64, "null bitmap", nbytes as u64, (data.len() - pos) as u64)
+    })?;
+    pos += nbytes;
+    let mut json_idx = 0usize;
+    for (n, &c) in present.iter().enumerate() {
+        let col = &table.columns[c as usize];
+        let is_json = col.col_type == ColumnType::Json;
+        if nulls[n / 8] & (1 << (n % 8)) != 0 {
+            img.cells.push((c, Value::Null));
+            if is_json {
+                json_idx += 1;
+            }
+            continue;
+        }
+        if is_json && !partial_bits.is_empty() {
+            let is_diff = partial_bits
+                .get(json_idx / 8)
+                .is_some_and(|b| b & (1 << (json_idx % 8)) != 0);
+            json_idx += 1;
+            if is_diff {
+                let rest = &data[pos..];
+                let (after_len, len) = run(rest, u32_("JSON diff length")).map_err(|e| e.rebase(pos as u64))?;
+                let len = len as usize;
+                let diff = after_len.get(..len).ok_or_else(|| {
+                    Error::truncated(pos as u64 + 4, "JSON diff", len as u64, after_len.len() as u64)
+                })?;
+                img.json_diffs.push((c, diff));
+                pos += 4 + len;
+                continue;
+            }
+        } else if is_json {
+            json_idx += 1;
+        }
+        let (v, used) = decode_value(col, &data[pos..]).map_err(|e| e.rebase(pos as u64))?;
+        img.cells.push((c, v));
+        pos += used;
+    }
+    Ok(pos)
+}
