@@ -1,1 +1,47 @@
-fn main() {}
+//! `binvault`: the command-line front end. Thin over the libraries: argument parsing here,
+//! real work in `binvault-parser` (and later the protocol and sink crates).
+//!
+//! Exit codes: 0 success; 1 bad usage or an I/O error (file missing, unreadable); 2 corrupt
+//! or truncated data (everything before the damage was printed).
+
+mod cmd;
+mod render;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// MySQL/MariaDB binlog archiver and inspector.
+#[derive(Debug, Parser)]
+#[command(name = "binvault", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Decode binlog files and print their events.
+    Inspect(cmd::inspect::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Inspect(args) => cmd::inspect::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            // A closed pipe (`binvault inspect ... | head`) is not an error.
+            if err
+                .chain()
+                .filter_map(|e| e.downcast_ref::<std::io::Error>())
+                .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("binvault: {err:#}");
+            ExitCode::from(1)
+        }
+    }
+}
