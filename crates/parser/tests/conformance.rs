@@ -261,3 +261,65 @@ fn streaming_reader_matches_slice_reader() {
     }
     assert!(compared > 100);
 }
+
+/// Cut a real file at every byte: the reader yields exactly the whole events before the cut,
+/// then a truncation error at the position of the cut event (or nothing when the cut falls
+/// on an event boundary).
+#[test]
+fn every_prefix_yields_whole_events_then_truncation() {
+    for (name, stride) in [("crc32-full/mariadb-bin.000004", 1), ("none-minimal/mariadb-bin.000002", 1), ("crc32-full/mariadb-bin.000002", 3)] {
+        let data = read_file(&workspace().join("testdata").join(name));
+        let mut boundaries = vec![4usize];
+        for ev in SliceReader::new(&data) {
+            boundaries.push(ev.expect("intact file").end() as usize);
+        }
+        for cut in (4..data.len()).step_by(stride) {
+            let prefix = &data[..cut];
+            let whole = boundaries.iter().filter(|&&b| b <= cut).count() - 1;
+            let mut n = 0;
+            let mut err = None;
+            for ev in SliceReader::new(prefix) {
+                match ev {
+                    Ok(_) => n += 1,
+                    Err(e) => err = Some(e),
+                }
+            }
+            assert_eq!(n, whole, "{name} cut at {cut}");
+            let at_boundary = boundaries.contains(&cut);
+            match err {
+                None => assert!(at_boundary, "{name} cut at {cut}: no error"),
+                Some(e) => {
+                    assert!(!at_boundary, "{name} cut at {cut}: {e}");
+                    assert!(e.is_truncated(), "{name} cut at {cut}: {e}");
+                    assert_eq!(e.offset as usize, boundaries[whole], "{name} cut at {cut}");
+                }
+            }
+        }
+    }
+}
+
+/// A flipped byte inside an event is a checksum error naming where the checksum is; the
+/// events before it are still delivered.
+#[test]
+fn corrupted_byte_is_a_checksum_error() {
+    let data = read_file(&workspace().join("testdata/crc32-full/mariadb-bin.000002"));
+    let events: Vec<(u64, u64)> = SliceReader::new(&data).map(|e| {
+        let e = e.expect("intact");
+        (e.pos, e.end())
+    }).collect();
+    let (pos, end) = events[events.len() / 2];
+    let mut bad = data.clone();
+    bad[(pos + 20) as usize] ^= 0x40;
+    let mut n = 0;
+    let mut err = None;
+    for ev in SliceReader::new(&bad) {
+        match ev {
+            Ok(_) => n += 1,
+            Err(e) => err = Some(e),
+        }
+    }
+    assert_eq!(n, events.len() / 2);
+    let err = err.expect("an error");
+    assert!(matches!(err.kind, binvault_parser::ErrorKind::BadChecksum { .. }), "{err}");
+    assert_eq!(err.offset, end - 4);
+}
