@@ -168,7 +168,10 @@ impl<'a> GtidSet<'a> {
         let (_, v) = run(self.raw, |i| {
             let (mut i, word) = u64_("gtid set sid count")(i)?;
             let format = (word >> 56) as u8;
-            let n = if format == 1 { word & ((1 << 56) - 1) } else { word };
+            // Untagged (format 0): the count is the low 56 bits. Tagged (format 1, MySQL 8.4+):
+            // `format << 56 | n_sids << 8 | format` (`encode_nsids_format` in
+            // sql/rpl_gtid_set.cc), so bytes 1..7 hold the count.
+            let n = if format == 1 { (word & 0x00ff_ffff_ffff_ff00) >> 8 } else { word };
             if format > 1 {
                 return crate::nom_ext::invalid(i, "gtid set format", u64::from(format));
             }
@@ -181,9 +184,9 @@ impl<'a> GtidSet<'a> {
                 let mut j = j;
                 let mut tag = String::new();
                 if format == 1 {
-                    let (k, tlen) = u8_("gtid tag length")(j)?;
-                    // Tags are stored as a length (in 1 byte, shifted left by one) + chars.
-                    let (k, t) = take_n(usize::from(tlen >> 1), "gtid tag")(k)?;
+                    // Every entry of a tagged set has a tag (empty when untagged), stored
+                    // as a serialization-library string: varlen length (<= 32), bytes.
+                    let (k, t) = crate::events::gtid_tagged::parse_tag("gtid tag")(j)?;
                     tag = String::from_utf8_lossy(t).into_owned();
                     j = k;
                 }
@@ -252,6 +255,44 @@ mod tests {
         bad[1] = 0xff;
         assert!(GtidSet::parse(&bad).is_err());
         assert!(GtidSet::parse(&b[..b.len() - 3]).is_err());
+    }
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len()).step_by(2).map(|k| u8::from_str_radix(&s[k..k + 2], 16).unwrap()).collect()
+    }
+
+    #[test]
+    fn real_previous_gtids_untagged_and_tagged() {
+        // PREVIOUS_GTIDS bodies of blackbeam-rust_mysql_common's
+        // binlog_transaction_previous_GTID_no_tag.000001 (8.0.40, untagged format) and
+        // binlog_transaction_with_GTID_TAG.000001 (9.6.0, tagged format: the count word is
+        // 01 | n_sids (6 bytes) | 01, and every entry has a varlen-length tag).
+        let untagged = hex("0100000000000000b9b88c66075511f198994a9da94c4d71010000000000000001000000000000000300000000000000");
+        let s = GtidSet::parse(&untagged).unwrap();
+        assert_eq!(s.n_sids, 1);
+        assert_eq!(s.to_string(), "b9b88c66-0755-11f1-9899-4a9da94c4d71:1-2");
+        let tagged = hex(concat!(
+            "0102000000000001",
+            "55778904029911f1b1b84ef0c4956feb", "00", "0100000000000000", "0100000000000000", "0e00000000000000",
+            "55778904029911f1b1b84ef0c4956feb", "0a6d79746167", "0100000000000000", "0100000000000000", "0300000000000000",
+        ));
+        let s = GtidSet::parse(&tagged).unwrap();
+        assert_eq!(s.n_sids, 2);
+        let e = s.entries().unwrap();
+        assert_eq!((e[0].tag.as_str(), &e[0].intervals[..]), ("", &[(1, 14)][..]));
+        assert_eq!((e[1].tag.as_str(), &e[1].intervals[..]), ("mytag", &[(1, 3)][..]));
+        for body in [&untagged, &tagged] {
+            for cut in 0..body.len() {
+                assert!(GtidSet::parse(&body[..cut]).is_err(), "cut {cut}");
+            }
+        }
+        // A tag with a character MySQL refuses, and a format byte above 1.
+        let mut bad = tagged.clone();
+        bad[66] = b'-';
+        assert!(GtidSet::parse(&bad).is_err());
+        let mut bad = tagged.clone();
+        bad[7] = 2;
+        assert!(GtidSet::parse(&bad).is_err());
     }
 
     #[test]
