@@ -11,7 +11,7 @@
 //!
 //! * every integer is a *varlen* integer: 1–9 bytes, little-endian, the number of trailing
 //!   one bits of the first byte plus one giving the byte count; signed integers are
-//!   zig-zag encoded (`x << 1` or `((-(x + 1)) << 1) | 1`). See [`varlen_u64`];
+//!   zig-zag encoded (`x << 1` or `((-(x + 1)) << 1) | 1`);
 //! * `format_version` is the serialization format version, written as a varlen field id:
 //!   1, i.e. the byte `0x02`;
 //! * `message_size` counts the whole message from its first byte (`format_version`
@@ -69,7 +69,7 @@ pub(crate) fn varlen_u64<'a>(what: &'static str) -> impl Fn(&'a [u8]) -> PResult
         let v = if n == 9 {
             tail
         } else {
-            u64::from(first) >> n | tail << (8 - n)
+            (u64::from(first) >> n) | (tail << (8 - n))
         };
         Ok((rest, v))
     }
@@ -348,7 +348,7 @@ mod tests {
     /// Varlen encoding as `write_varlen_bytes_unsigned` does it.
     fn enc_u(v: u64, out: &mut Vec<u8>) {
         let bits = 64 - v.leading_zeros() as usize;
-        let n = (bits * 575 >> 12) + 1;
+        let n = ((bits * 575) >> 12) + 1;
         if n == 9 {
             out.push(0xff);
             out.extend_from_slice(&v.to_le_bytes());
