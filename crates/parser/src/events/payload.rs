@@ -500,9 +500,21 @@ mod tests {
         ty: EventType,
         pos: u64,
         table: Option<(String, String)>,
-        rows: Option<Vec<u8>>,
+        /// Decoded rows: (before, after) images, each cell as `index=value` (Debug form).
+        values: Vec<(Vec<String>, Vec<String>)>,
         xid: Option<u64>,
         text: Option<Vec<u8>>,
+    }
+
+    /// `index=value`, strings as (lossy) text.
+    fn cell(n: u32, v: &crate::value::Value<'_>) -> String {
+        use crate::value::Value;
+        match v {
+            Value::Text(b) | Value::Binary(b) | Value::Bytes(b) => {
+                format!("{n}={:?}", String::from_utf8_lossy(b))
+            }
+            other => format!("{n}={other:?}"),
+        }
     }
 
     /// Decodes every event of a file; for each TRANSACTION_PAYLOAD, every inner event.
@@ -523,7 +535,7 @@ mod tests {
                     ty: e.event_type(),
                     pos: e.pos,
                     table: None,
-                    rows: None,
+                    values: Vec::new(),
                     xid: None,
                     text: None,
                 };
@@ -535,7 +547,16 @@ mod tests {
                             .as_ref()
                             .expect("inner rows event resolves its inner table map");
                         i.table = Some(t.name());
-                        i.rows = Some(r.rows_data.to_vec());
+                        let mut reader = r.rows().unwrap();
+                        let mut row = crate::events::rows::Row::default();
+                        let cells = |img: &Option<crate::events::rows::Image<'_>>| -> Vec<String> {
+                            img.iter()
+                                .flat_map(|im| im.cells.iter().map(|(n, v)| cell(*n, v)))
+                                .collect()
+                        };
+                        while reader.next_row(&mut row).unwrap() {
+                            i.values.push((cells(&row.before), cells(&row.after)));
+                        }
                     }
                     EventData::TableMap(t) => {
                         i.table = Some((
@@ -583,8 +604,8 @@ mod tests {
         let tb1 = Some(("test".to_string(), "tb1".to_string()));
         assert_eq!(inner[1].table, tb1);
         assert_eq!(inner[2].table, tb1);
-        // One row, one INT column: null bitmap 0, value 1 (INSERT INTO tb1 VALUES (1)).
-        assert_eq!(inner[2].rows.as_deref(), Some(&[0, 1, 0, 0, 0][..]));
+        // One row, one INT column (INSERT INTO tb1 VALUES (1)).
+        assert_eq!(inner[2].values, [(vec![], vec!["0=Signed(1)".to_string()])]);
         assert_eq!(inner[3].xid, Some(462));
     }
 
@@ -605,10 +626,28 @@ mod tests {
         let movies = Some(("demo".to_string(), "movies".to_string()));
         assert_eq!(inner[1].table, movies);
         assert_eq!(inner[2].table, movies);
-        let rows = inner[2].rows.as_deref().unwrap_or_default();
-        assert!(rows
-            .windows(28)
-            .any(|w| w == b"Once Upon a Time in the West"));
+        // One row of 11 columns; the UPDATE changes the genre (column 4) only.
+        let [(before, after)] = &inner[2].values[..] else {
+            panic!("{:?}", inner[2].values)
+        };
+        assert_eq!(before.len(), 11);
+        assert_eq!(
+            before[..4],
+            [
+                "0=Signed(1)",
+                "1=\"Once Upon a Time in the West\"",
+                "2=Signed(1968)",
+                "3=\"Italy\""
+            ]
+        );
+        assert_eq!(
+            (before[4].as_str(), after[4].as_str()),
+            ("4=\"Western\"", "4=\"Western|Action\"")
+        );
+        assert_eq!(before[10], "10=\"Paramount Pictures\"");
+        for c in (0..11).filter(|&c| c != 4) {
+            assert_eq!(before[c], after[c]);
+        }
         assert_eq!(inner[3].xid, Some(31));
     }
 
@@ -627,7 +666,7 @@ mod tests {
             Some(&b"insert into b values(1)"[..])
         );
         assert_eq!(inner[3].table, Some(("a".to_string(), "b".to_string())));
-        assert_eq!(inner[3].rows.as_deref(), Some(&[0, 1, 0, 0, 0][..]));
+        assert_eq!(inner[3].values, [(vec![], vec!["0=Signed(1)".to_string()])]);
         assert_eq!(inner[4].xid, Some(10));
         let (ev, inner) = &p[1];
         assert_eq!((ev.uncompressed_size, ev.payload.len()), (Some(1255), 516));
@@ -648,6 +687,49 @@ mod tests {
         let t3 = Some(("a".to_string(), "test_table_3".to_string()));
         assert_eq!(inner[3].table, t3);
         assert_eq!(inner[6].table, t3);
+        // update test_table_3 set enum_field='large', set_field='c',
+        //   product_item_2='product_3_value' where product_id=55555
+        let [(before, after)] = &inner[3].values[..] else {
+            panic!("{:?}", inner[3].values)
+        };
+        assert_eq!((before.len(), after.len()), (20, 20));
+        assert_eq!(
+            (before[0].as_str(), after[0].as_str()),
+            ("0=Signed(55555)", "0=Signed(55555)")
+        );
+        assert_eq!(after[6], "6=Enum(4)"); // 'large'
+        assert_eq!(
+            (before[7].as_str(), after[7].as_str()),
+            ("7=Set(8)", "7=Set(4)")
+        ); // 'd' -> 'c'
+        assert_eq!(
+            (before[10].as_str(), after[10].as_str()),
+            ("10=\"product_item_2_value\"", "10=\"product_3_value\"")
+        );
+        // insert into test_table_3 values(6666, 'product_item_value_2', now(), 111,
+        //   'description_1', now(), 'large', 'd', 'b3', '{"c": 1}', 'product_item_2_value',
+        //   now(), now(), 2222, 'description_3_value', now(), now(), 222, 'description_4_value', now())
+        let [(before, after)] = &inner[6].values[..] else {
+            panic!("{:?}", inner[6].values)
+        };
+        assert!(before.is_empty());
+        let want = [
+            (0, "0=Signed(6666)"),
+            (1, "1=\"product_item_value_2\""),
+            (3, "3=Signed(111)"),
+            (4, "4=\"description_1\""),
+            (6, "6=Enum(4)"),
+            (7, "7=Set(8)"),
+            (8, "8=\"b3\""),
+            (10, "10=\"product_item_2_value\""),
+            (13, "13=Signed(2222)"),
+            (14, "14=\"description_3_value\""),
+            (17, "17=Signed(222)"),
+            (18, "18=\"description_4_value\""),
+        ];
+        for (c, v) in want {
+            assert_eq!(after[c], v);
+        }
         assert_eq!(inner[7].xid, Some(22));
     }
 
