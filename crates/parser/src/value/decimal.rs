@@ -241,6 +241,7 @@ impl fmt::Debug for Decimal<'_> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -260,7 +261,8 @@ mod tests {
         assert_eq!(binary_size(4, 4), 2);
         // 35 int digits: 3 groups + 8 leftover (4 bytes); 30 frac: 3 groups + 3 leftover (2 bytes).
         assert_eq!(binary_size(65, 30), 12 + 4 + 12 + 2);
-        assert_eq!(binary_size(65, 0), 7 * 4 + 2);
+        // 65 digits: 7 groups + 2 leftover digits (1 byte).
+        assert_eq!(binary_size(65, 0), 7 * 4 + 1);
     }
 
     #[test]

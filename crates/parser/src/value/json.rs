@@ -139,11 +139,12 @@ fn slice<'a>(
     end: usize,
     what: &'static str,
 ) -> Result<&'a [u8]> {
-    let avail = end.min(doc.len()).saturating_sub(pos);
-    if n > avail {
-        return Err(truncated(pos, what, n, avail));
+    let limit = end.min(doc.len());
+    let avail = limit.saturating_sub(pos);
+    match pos.checked_add(n) {
+        Some(stop) if stop <= limit => Ok(&doc[pos..stop]),
+        _ => Err(truncated(pos, what, n, avail)),
     }
-    Ok(&doc[pos..pos + n])
 }
 
 /// Little-endian unsigned integer of up to 8 bytes.

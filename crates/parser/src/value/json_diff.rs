@@ -110,10 +110,10 @@ fn lenenc(data: &[u8], pos: usize, what: &'static str) -> Result<(u64, usize)> {
 /// `data[pos..pos + len]`, or a truncation error.
 fn take<'a>(data: &'a [u8], pos: usize, len: u64, what: &'static str) -> Result<&'a [u8]> {
     let avail = data.len().saturating_sub(pos);
-    if len > avail as u64 {
-        return Err(truncated(pos, what, len, avail));
+    match usize::try_from(len).ok().and_then(|l| pos.checked_add(l)) {
+        Some(stop) if stop <= data.len() => Ok(&data[pos..stop]),
+        _ => Err(truncated(pos, what, len, avail)),
     }
-    Ok(&data[pos..pos + len as usize])
 }
 
 /// Reads the diff at `data[pos..]`: the diff and its end.

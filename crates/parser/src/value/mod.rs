@@ -350,20 +350,24 @@ pub fn decode_value<'a>(col: &ColumnDef, input: &'a [u8]) -> Result<(Value<'a>, 
             }
         }
         T::Null => Ok((Value::Null, 0)),
-        T::Unknown(MARIADB_VARCHAR_COMPRESSED) => {
-            let (b, n) = prefixed(input, varchar_width(col.meta), "VARCHAR COMPRESSED")?;
-            Ok((Value::Compressed(b), n))
-        }
-        T::Unknown(MARIADB_BLOB_COMPRESSED) => {
-            let width = match col.meta {
-                1..=4 => usize::from(col.meta),
-                m => return Err(invalid("BLOB length width", u64::from(m))),
-            };
-            let (b, n) = prefixed(input, width, "BLOB COMPRESSED")?;
-            Ok((Value::Compressed(b), n))
-        }
         T::Decimal => Err(invalid("column type (pre-5.0 DECIMAL is not supported)", 0)),
-        other => Err(invalid("column type", u64::from(other.code()))),
+        // MariaDB COMPRESSED columns are matched by code (140/141), whichever ColumnType
+        // variant names them.
+        other => match other.code() {
+            MARIADB_VARCHAR_COMPRESSED => {
+                let (b, n) = prefixed(input, varchar_width(col.meta), "VARCHAR COMPRESSED")?;
+                Ok((Value::Compressed(b), n))
+            }
+            MARIADB_BLOB_COMPRESSED => {
+                let width = match col.meta {
+                    1..=4 => usize::from(col.meta),
+                    m => return Err(invalid("BLOB length width", u64::from(m))),
+                };
+                let (b, n) = prefixed(input, width, "BLOB COMPRESSED")?;
+                Ok((Value::Compressed(b), n))
+            }
+            code => Err(invalid("column type", u64::from(code))),
+        },
     }
 }
 
