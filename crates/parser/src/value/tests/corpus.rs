@@ -128,8 +128,24 @@ fn parse_table_map(body: &[u8], id_len: usize) -> Option<(u64, Table)> {
     p += n.div_ceil(8); // nullability bitmap
                         // optional metadata: signedness (1), default charset (2), column charset (3)
     let numeric: Vec<usize> = (0..n).filter(|&i| cols[i].col_type.is_numeric()).collect();
+    // The columns charset metadata covers, in the servers' order: strings, BLOB/TEXT, and (as
+    // real table maps show) GEOMETRY, VECTOR and MariaDB's COMPRESSED columns.
     let character: Vec<usize> = (0..n)
-        .filter(|&i| cols[i].col_type.is_character() || matches!(types[i], 140 | 141))
+        .filter(|&i| {
+            use ColumnType::*;
+            matches!(
+                cols[i].col_type,
+                VarChar
+                    | VarString
+                    | String
+                    | Blob
+                    | TinyBlob
+                    | MediumBlob
+                    | LongBlob
+                    | Geometry
+                    | Vector
+            ) || matches!(types[i], 140 | 141)
+        })
         .collect();
     while p < body.len() {
         let t = body[p];
