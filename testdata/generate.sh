@@ -70,9 +70,9 @@ variant() {
 
 run() {
     case "$1" in
-        crc32-full)   variant crc32-full "10 20 30" --binlog-checksum=CRC32 --binlog-row-metadata=FULL ;;
-        none-minimal) variant none-minimal "10 20" --binlog-checksum=NONE --binlog-row-metadata=MINIMAL ;;
-        crc32-nometa) variant crc32-nometa "10 20" --binlog-checksum=CRC32 --binlog-row-metadata=NO_LOG ;;
+        crc32-full)   variant crc32-full "10 20 25 30" --binlog-checksum=CRC32 --binlog-row-metadata=FULL ;;
+        none-minimal) variant none-minimal "10 20 25" --binlog-checksum=NONE --binlog-row-metadata=MINIMAL ;;
+        crc32-nometa) variant crc32-nometa "10 20 25" --binlog-checksum=CRC32 --binlog-row-metadata=NO_LOG ;;
         *) echo "unknown variant: $1" >&2; exit 2 ;;
     esac
 }

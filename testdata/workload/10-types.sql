@@ -224,23 +224,6 @@ INSERT INTO addr VALUES
   (4, NULL, NULL, NULL);
 UPDATE addr SET i4 = '10.0.0.1' WHERE id = 1;
 
--- ---------------------------------------------------------------- MariaDB COMPRESSED columns (VARCHAR/BLOB ... COMPRESSED)
--- logged as MYSQL_TYPE_VARCHAR_COMPRESSED (140) / MYSQL_TYPE_BLOB_COMPRESSED (141); values carry the
--- compression header byte (0x00 = stored, else zlib); mariadb-binlog prints the raw stored bytes.
-CREATE TABLE zcols (
-  id INT PRIMARY KEY,
-  vc VARCHAR(1000) COMPRESSED,
-  vb VARBINARY(300) COMPRESSED,
-  t  TEXT COMPRESSED,
-  b  BLOB COMPRESSED,
-  lb LONGBLOB COMPRESSED
-) ENGINE=InnoDB;
-INSERT INTO zcols VALUES
-  (1, REPEAT('compressible ', 40), REPEAT('z', 200), 'short stays stored', REPEAT('b', 500), REPEAT(X'00FF', 300)),
-  (2, 'x', 'y', '', X'', NULL),
-  (3, NULL, NULL, NULL, NULL, X'01');
-UPDATE zcols SET t = REPEAT('now long enough to be compressed ', 10) WHERE id = 1;
-
 -- ---------------------------------------------------------------- generated columns, sequences, wide table
 CREATE TABLE gen (id INT PRIMARY KEY, a INT, v INT AS (a * 2) VIRTUAL, s INT AS (a * 3) STORED,
                   vt VARCHAR(20) AS (CONCAT('q', a)) VIRTUAL) ENGINE=InnoDB;

@@ -1,4 +1,4 @@
--- 30-huge-row.sql: binlog file 3 of the crc32-full variant (stored gzip-compressed as .gz).
+-- 30-huge-row.sql: binlog file 4 of the crc32-full variant (stored gzip-compressed as .gz).
 -- One 17 MiB LONGBLOB row: its WRITE_ROWS event (~17.8 MB) and full-image UPDATE_ROWS event (~35.7 MB) are larger
 -- than one 16 MiB client/server packet. Also values whose length needs the 3rd/4th byte of a MEDIUMBLOB/LONGBLOB length
 -- (> 65535 bytes) and single rows larger than binlog_row_event_max_size.

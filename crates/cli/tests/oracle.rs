@@ -34,7 +34,10 @@ use vv::{Cell, OracleOutput, RowKind};
 use serde_json::Value;
 
 const BINLOG_MAGIC: &[u8; 4] = b"\xfebin";
-const MAX_SHOWN: usize = 20;
+/// How many mismatches to print (override with BINVAULT_ORACLE_SHOW=N).
+fn max_shown() -> usize {
+    std::env::var("BINVAULT_ORACLE_SHOW").ok().and_then(|v| v.parse().ok()).unwrap_or(20)
+}
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -177,13 +180,13 @@ struct Report {
 impl Report {
     fn problem(&mut self, msg: String) {
         self.problems += 1;
-        if self.shown.len() < MAX_SHOWN {
+        if self.shown.len() < max_shown() {
             self.shown.push(format!("PROBLEM {msg}"));
         }
     }
     fn mismatch(&mut self, msg: String) {
         self.value_mismatches += 1;
-        if self.shown.len() < MAX_SHOWN {
+        if self.shown.len() < max_shown() {
             self.shown.push(format!("MISMATCH {msg}"));
         }
     }
@@ -539,5 +542,88 @@ fn oracle_output_is_fully_understood() {
     let _ = std::fs::remove_dir_all(&tmp);
     eprintln!("oracle self-check: {total} values; by type: {types:?}");
     assert!(total > 0);
-    assert!(errors.is_empty(), "{} oracle values not understood:\n{}", errors.len(), errors.iter().take(MAX_SHOWN).cloned().collect::<Vec<_>>().join("\n"));
+    assert!(errors.is_empty(), "{} oracle values not understood:\n{}", errors.len(), errors.iter().take(max_shown()).cloned().collect::<Vec<_>>().join("\n"));
+}
+
+/// The comparison itself must notice every kind of difference (so that a green run means something).
+#[test]
+fn comparison_detects_differences() {
+    let oracle_text = b"# at 4\n\
+#231114 22:13:20 server id 1  end_log_pos 100 \tStart: binlog v 4\n\
+# at 100\n\
+#231114 22:13:20 server id 1  end_log_pos 150 \tTable_map: `db`.`t` mapped to number 1\n\
+# Columns(`id` INT NOT NULL,\n\
+#         `u` TINYINT UNSIGNED,\n\
+#         `s` VARSTRING(10))\n\
+# at 150\n\
+# at 200\n\
+#231114 22:13:20 server id 1  end_log_pos 200 \tWrite_rows: table id 1\n\
+#231114 22:13:20 server id 1  end_log_pos 260 \tWrite_rows: table id 1 flags: STMT_END_F\n\
+### INSERT INTO `db`.`t`\n### SET\n\
+###   @1=1 /* INT meta=0 nullable=0 is_null=0 */\n\
+###   @2=-1 (255) /* TINYINT meta=0 nullable=1 is_null=0 */\n\
+###   @3='a\\x00' /* VARSTRING(10) meta=10 nullable=1 is_null=0 */\n\
+### INSERT INTO `db`.`t`\n### SET\n\
+###   @1=2 /* INT meta=0 nullable=0 is_null=0 */\n\
+###   @2=NULL /* TINYINT meta=0 nullable=1 is_null=1 */\n\
+###   @3='b' /* VARSTRING(10) meta=10 nullable=1 is_null=0 */\n\
+# at 260\n\
+#231114 22:13:20 server id 1  end_log_pos 300 \tUpdate_rows: table id 1 flags: STMT_END_F\n\
+### UPDATE `db`.`t`\n### WHERE\n\
+###   @1=2 /* INT meta=0 nullable=0 is_null=0 */\n\
+### SET\n\
+###   @3='c' /* VARSTRING(10) meta=10 nullable=1 is_null=0 */\n";
+    let oracle = vv::parse(oracle_text).expect("snippet parses");
+    assert_eq!(oracle.value_lines, 8);
+    let good: Vec<Value> = vec![
+        serde_json::json!({"pos": 4, "end": 100, "type": "format_description"}),
+        serde_json::json!({"pos": 100, "end": 150, "type": "table_map"}),
+        serde_json::json!({"pos": 150, "end": 200, "type": "write_rows", "schema": "db", "table": "t",
+            "rows": [{"before": null, "after": {"1": 1, "2": 255, "3": {"hex": "6100"}}}]}),
+        serde_json::json!({"pos": 200, "end": 260, "type": "write_rows", "schema": "db", "table": "t",
+            "rows": [{"before": null, "after": {"1": 2, "2": null, "3": "b"}}]}),
+        serde_json::json!({"pos": 260, "end": 300, "type": "update_rows", "schema": "db", "table": "t",
+            "rows": [{"before": {"1": 2}, "after": {"3": "c"}}]}),
+    ];
+    let run = |events: &[Value]| {
+        let mut rep = Report::default();
+        compare_file("t", &oracle, events, &mut rep);
+        assert_eq!(rep.checked, rep.oracle_value_lines, "every oracle value is accounted for");
+        (rep.value_mismatches, rep.problems)
+    };
+    assert_eq!(run(&good), (0, 0));
+
+    let mutate = |f: &dyn Fn(&mut Vec<Value>)| {
+        let mut ev = good.clone();
+        f(&mut ev);
+        run(&ev)
+    };
+    // wrong values: signed reading of an UNSIGNED column, a changed byte, NULL vs value
+    assert_eq!(mutate(&|e| e[2]["rows"][0]["after"]["2"] = serde_json::json!(-1)), (1, 0));
+    assert_eq!(mutate(&|e| e[2]["rows"][0]["after"]["3"] = serde_json::json!("a")), (1, 0));
+    assert_eq!(mutate(&|e| e[3]["rows"][0]["after"]["2"] = serde_json::json!(0)), (1, 0));
+    // a column missing / an extra column / a missing or extra image
+    assert_eq!(mutate(&|e| { e[4]["rows"][0]["after"].as_object_mut().unwrap().remove("3"); }), (1, 0));
+    assert_eq!(mutate(&|e| e[4]["rows"][0]["after"]["2"] = serde_json::json!(7)), (0, 1));
+    assert_eq!(mutate(&|e| e[4]["rows"][0]["before"] = Value::Null), (1, 1));
+    assert_eq!(mutate(&|e| e[3]["rows"][0]["before"] = serde_json::json!({"1": 2})), (0, 1));
+    // rows moved between the events of one statement are fine; a lost row is not
+    assert_eq!(
+        mutate(&|e| {
+            let r = e[3]["rows"][0].clone();
+            e[2]["rows"].as_array_mut().unwrap().push(r);
+            e[3]["rows"] = serde_json::json!([]);
+        }),
+        (0, 0)
+    );
+    assert_eq!(mutate(&|e| e[3]["rows"] = serde_json::json!([])), (3, 1));
+    // wrong table, wrong event type, wrong end offset, a missing event, an extra rows event
+    assert_eq!(mutate(&|e| e[4]["table"] = serde_json::json!("x")), (0, 1));
+    assert_eq!(mutate(&|e| e[4]["type"] = serde_json::json!("write_rows")), (0, 1));
+    assert_eq!(mutate(&|e| e[1]["end"] = serde_json::json!(151)), (0, 1));
+    assert_eq!(mutate(&|e| { e.remove(0); }), (0, 1));
+    assert_eq!(
+        mutate(&|e| e.push(serde_json::json!({"pos": 300, "end": 350, "type": "delete_rows", "rows": []}))),
+        (0, 1)
+    );
 }

@@ -136,7 +136,10 @@ fn parse_header(line: &[u8]) -> Option<(u64, String, Vec<u8>)> {
     if rest.len() < 7 || !rest[..6].iter().all(u8::is_ascii_digit) || rest[6] != b' ' {
         return None;
     }
-    let text = std::str::from_utf8(rest.get(..rest.iter().position(|&c| c == b'\t')?)?).ok()?;
+    // Most headers end with "\t<Name>: ..."; a few (Begin_load_query) end after the checksum and carry their
+    // name on the next line ("#Begin_load_query: file_id: ..."), then the name is empty here.
+    let tab = rest.iter().position(|&c| c == b'\t');
+    let text = std::str::from_utf8(&rest[..tab.unwrap_or(rest.len())]).ok()?;
     let mut words = text.split_whitespace();
     let _date = words.next()?;
     let _time = words.next()?;
@@ -148,8 +151,10 @@ fn parse_header(line: &[u8]) -> Option<(u64, String, Vec<u8>)> {
         return None;
     }
     let end: u64 = words.next()?.parse().ok()?;
-    let tab = line.iter().position(|&c| c == b'\t')?;
-    let after = &line[tab + 1..];
+    let after = match tab {
+        Some(t) => &rest[t + 1..],
+        None => &[][..],
+    };
     let name_end = after.iter().position(|&c| c == b':' || c == b' ').unwrap_or(after.len());
     let name = String::from_utf8_lossy(&after[..name_end]).into_owned();
     Some((end, name, after.to_vec()))
@@ -329,7 +334,15 @@ pub fn parse(out: &[u8]) -> Result<OracleOutput, String> {
             }
             continue;
         }
-        if let Some((end, name, after)) = parse_header(line) {
+        if let Some((end, mut name, after)) = parse_header(line) {
+            if name.is_empty() {
+                // "#Begin_load_query: file_id: 1  block_len: 45" on the next line
+                let next = lines.get(idx + 1).copied().unwrap_or_default();
+                if let Some(n) = next.strip_prefix(b"#") {
+                    let e = n.iter().position(|&c| c == b':' || c == b' ').unwrap_or(n.len());
+                    name = String::from_utf8_lossy(&n[..e]).into_owned();
+                }
+            }
             let Some(pos) = pending_at.pop_front() else {
                 return err(lineno, "event header without a preceding '# at' line", line);
             };
@@ -496,6 +509,9 @@ fn res_line_rows(
 /// everything else raw.
 pub fn unquote(raw: &[u8]) -> Option<Vec<u8>> {
     let inner = raw.strip_prefix(b"'")?.strip_suffix(b"'")?;
+    if !inner.contains(&b'\\') {
+        return Some(inner.to_vec());
+    }
     let mut out = Vec::with_capacity(inner.len());
     let mut i = 0;
     while i < inner.len() {
@@ -563,6 +579,9 @@ ROLLBACK/*!*/;\n\
 ### WHERE\n\
 ###   @1=1 /* INT meta=0 nullable=0 is_null=0 */\n\
 # at 650\n\
+#231114 22:13:20 server id 1  end_log_pos 660 CRC32 0xffe2aa33 \n\
+#Begin_load_query: file_id: 1  block_len: 45\n\
+# at 660\n\
 #231114 22:13:20 server id 1  end_log_pos 700 CRC32 0x00000007 \tXid = 12\n\
 COMMIT/*!*/;\n\
 DELIMITER ;\n\
@@ -586,7 +605,8 @@ DELIMITER ;\n\
                 (450, 500, "Table_map"),
                 (500, 600, "Update_compressed_rows"),
                 (600, 650, "Delete_rows"),
-                (650, 700, "Xid"),
+                (650, 660, "Begin_load_query"),
+                (660, 700, "Xid"),
             ]
         );
         assert_eq!(o.groups.len(), 3);
