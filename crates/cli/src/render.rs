@@ -7,8 +7,8 @@
 use binvault_parser::events::rows::{Image, Row, RowsKind};
 use binvault_parser::events::table_map::TableInfo;
 use binvault_parser::events::statement::QueryEvent;
-use binvault_parser::value::Value;
-use binvault_parser::{BinlogReader, ColumnType, Error, Event, EventData};
+use binvault_parser::value::{decode_json_diffs, BitLiteral, JsonDiffOp, Value};
+use binvault_parser::{BinlogReader, Error, Event, EventData};
 use std::fmt::Write as _;
 use std::io::{self, Read, Write};
 
@@ -153,18 +153,20 @@ pub fn push_value_json(out: &mut String, v: &Value<'_>) -> Result<(), Error> {
             let _ = write!(out, "\"{t}\"");
         }
         Value::Timestamp { .. } => {
-            let _ = write!(out, "\"{}\"", TimestampFmt(v));
+            if let Some(t) = v.timestamp() {
+                let _ = write!(out, "\"{t}\"");
+            }
         }
         Value::Text(b) | Value::Bytes(b) => push_bytes_json(out, b, true),
-        Value::Binary(b) | Value::Geometry(b) | Value::Vector(b) => push_bytes_json(out, b, false),
+        Value::Binary(b) | Value::Geometry(b) | Value::Vector(b) | Value::Compressed(b) => push_bytes_json(out, b, false),
         Value::Enum(n) => {
             let _ = write!(out, "{n}");
         }
         Value::Set(n) => {
             let _ = write!(out, "{n}");
         }
-        Value::Bit { .. } => {
-            let _ = write!(out, "\"{}\"", BitFmt(v));
+        Value::Bit { bytes, bits } => {
+            let _ = write!(out, "\"{}\"", BitLiteral::new(bytes, *bits));
         }
         Value::Json(j) => j.write_json(out)?,
         #[allow(unreachable_patterns)]
@@ -184,43 +186,6 @@ fn push_float(out: &mut String, d: f64, single: Option<f32>) {
     }
 }
 
-/// Formats TIMESTAMP values as `<unix seconds>[.ffffff]`.
-struct TimestampFmt<'v, 'a>(&'v Value<'a>);
-
-impl std::fmt::Display for TimestampFmt<'_, '_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if let Value::Timestamp { seconds, micros, fsp } = self.0 {
-            write!(f, "{seconds}")?;
-            if *fsp > 0 {
-                let digits = usize::from(*fsp).min(6);
-                let frac = micros / 10u32.pow(6 - digits as u32);
-                write!(f, ".{frac:0digits$}")?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Formats BIT values as `b'0101…'` with one digit per bit of the column's width.
-struct BitFmt<'v, 'a>(&'v Value<'a>);
-
-impl std::fmt::Display for BitFmt<'_, '_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if let Value::Bit { bytes, bits } = self.0 {
-            let width = usize::from(*bits).min(bytes.len() * 8);
-            f.write_str("b'")?;
-            let total = bytes.len() * 8;
-            for i in (total - width)..total {
-                let byte = bytes[i / 8];
-                let bit = (byte >> (7 - i % 8)) & 1;
-                f.write_str(if bit == 1 { "1" } else { "0" })?;
-            }
-            f.write_str("'")?;
-        }
-        Ok(())
-    }
-}
-
 impl JsonRenderer {
     fn push_image(&mut self, img: &Image<'_>) -> Result<(), Error> {
         self.line.push('{');
@@ -231,13 +196,30 @@ impl JsonRenderer {
             let _ = write!(self.line, "\"{}\":", col + 1);
             push_value_json(&mut self.line, v)?;
         }
-        for (col, diff) in &img.json_diffs {
-            if !img.cells.is_empty() || *col != img.json_diffs[0].0 {
+        for (n, (col, diff)) in img.json_diffs.iter().enumerate() {
+            if !img.cells.is_empty() || n > 0 {
                 self.line.push(',');
             }
-            let _ = write!(self.line, "\"{}\":{{\"json_diff_hex\":\"", col + 1);
-            push_hex(&mut self.line, diff);
-            self.line.push_str("\"}");
+            let _ = write!(self.line, "\"{}\":{{\"json_diff\":[", col + 1);
+            let (diffs, _) = decode_json_diffs(diff)?;
+            for (k, d) in diffs.iter().enumerate() {
+                if k > 0 {
+                    self.line.push(',');
+                }
+                let op = match d.op {
+                    JsonDiffOp::Replace => "replace",
+                    JsonDiffOp::Insert => "insert",
+                    JsonDiffOp::Remove => "remove",
+                };
+                let _ = write!(self.line, "{{\"op\":\"{op}\",\"path\":");
+                push_json_str(&mut self.line, d.path);
+                if let Some(v) = &d.value {
+                    self.line.push_str(",\"value\":");
+                    v.write_json(&mut self.line)?;
+                }
+                self.line.push('}');
+            }
+            self.line.push_str("]}");
         }
         self.line.push('}');
         Ok(())
@@ -559,12 +541,18 @@ mod tests {
     }
 
     #[test]
-    fn bit_and_timestamp_formats() {
-        let v = Value::Bit { bytes: &[0x15, 0x55], bits: 13 };
-        assert_eq!(BitFmt(&v).to_string(), "b'1010101010101'");
-        let t = Value::Timestamp { seconds: 1709251199, micros: 123456, fsp: 6 };
-        assert_eq!(TimestampFmt(&t).to_string(), "1709251199.123456");
-        let t = Value::Timestamp { seconds: 5, micros: 120000, fsp: 2 };
-        assert_eq!(TimestampFmt(&t).to_string(), "5.12");
+    fn values_follow_the_json_contract() {
+        let mut s = String::new();
+        push_value_json(&mut s, &Value::Bit { bytes: &[0x15, 0x55], bits: 13 }).unwrap();
+        assert_eq!(s, "\"b'1010101010101'\"");
+        s.clear();
+        push_value_json(&mut s, &Value::Timestamp { seconds: 1709251199, micros: 123456, fsp: 6 }).unwrap();
+        assert_eq!(s, "\"1709251199.123456\"");
+        s.clear();
+        push_value_json(&mut s, &Value::Float(3.14159)).unwrap();
+        assert_eq!(s, "3.14159");
+        s.clear();
+        push_value_json(&mut s, &Value::Unsigned(u64::MAX)).unwrap();
+        assert_eq!(s, "18446744073709551615");
     }
 }

@@ -48,6 +48,10 @@ pub enum ColumnType {
     TypedArray,
     /// VECTOR (MySQL 9.0+).
     Vector,
+    /// MariaDB `BLOB`/`TEXT ... COMPRESSED` (140).
+    BlobCompressed,
+    /// MariaDB `VARCHAR ... COMPRESSED` (141).
+    VarCharCompressed,
     /// BOOL (internal).
     Bool,
     /// JSON (MySQL binary JSON; MariaDB logs JSON as a BLOB of text).
@@ -102,6 +106,8 @@ impl ColumnType {
             18 => DateTime2,
             19 => Time2,
             20 => TypedArray,
+            140 => BlobCompressed,
+            141 => VarCharCompressed,
             242 => Vector,
             244 => Bool,
             245 => Json,
@@ -144,6 +150,8 @@ impl ColumnType {
             DateTime2 => 18,
             Time2 => 19,
             TypedArray => 20,
+            BlobCompressed => 140,
+            VarCharCompressed => 141,
             Vector => 242,
             Bool => 244,
             Json => 245,
@@ -166,8 +174,9 @@ impl ColumnType {
         use ColumnType::*;
         match self {
             Float | Double | Blob | TinyBlob | MediumBlob | LongBlob | Geometry | Json | Vector
-            | Timestamp2 | DateTime2 | Time2 => 1,
-            VarChar | VarString | Bit | NewDecimal | String | Enum | Set | Decimal => 2,
+            | Timestamp2 | DateTime2 | Time2 | BlobCompressed => 1,
+            VarChar | VarString | Bit | NewDecimal | String | Enum | Set | Decimal
+            | VarCharCompressed => 2,
             TypedArray => 1,
             _ => 0,
         }
@@ -182,12 +191,15 @@ impl ColumnType {
         )
     }
 
-    /// True for types whose charset the "default charset" metadata covers (character columns).
+    /// True for the types the charset metadata of a TABLE_MAP covers, in the servers' order:
+    /// strings and BLOB/TEXT, GEOMETRY (a BLOB underneath), MySQL 9's VECTOR and MariaDB's
+    /// COMPRESSED columns (seen in real table maps: their charset entries count them).
     pub fn is_character(self) -> bool {
         use ColumnType::*;
         matches!(
             self,
-            VarChar | VarString | String | Blob | TinyBlob | MediumBlob | LongBlob
+            VarChar | VarString | String | Blob | TinyBlob | MediumBlob | LongBlob | Geometry
+                | Vector | BlobCompressed | VarCharCompressed
         )
     }
 }
@@ -223,10 +235,16 @@ impl ColumnDef {
     /// (CHAR, ENUM, SET) and the >255-byte CHAR length encoding.
     pub fn from_table_map(type_code: u8, raw_meta: &[u8]) -> ColumnDef {
         let t = ColumnType::from_code(type_code);
+        if raw_meta.is_empty() {
+            // Pre-GA 5.1 table maps carry no metadata: CHAR values then have a 1-byte length.
+            return ColumnDef { col_type: t, meta: 0, unsigned: false, charset: None, nullable: true };
+        }
         let b0 = u16::from(raw_meta.first().copied().unwrap_or(0));
         let b1 = u16::from(raw_meta.get(1).copied().unwrap_or(0));
         let (col_type, meta) = match t {
-            ColumnType::VarChar | ColumnType::VarString => (t, b0 | b1 << 8),
+            ColumnType::VarChar | ColumnType::VarString | ColumnType::VarCharCompressed => {
+                (t, b0 | b1 << 8)
+            }
             ColumnType::Bit => (t, b1 << 8 | b0),
             ColumnType::NewDecimal | ColumnType::Decimal => (t, b0 << 8 | b1),
             ColumnType::String | ColumnType::Enum | ColumnType::Set => {

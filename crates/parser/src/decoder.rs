@@ -138,7 +138,7 @@ impl Decoder {
     /// `pos`. Errors carry absolute offsets.
     pub fn decode<'a>(&mut self, pos: u64, raw: &'a [u8]) -> Result<Event<'a>> {
         let header = EventHeader::parse(raw).map_err(|e| e.rebase(pos))?;
-        let ty = header.event_type();
+        let ty = self.format.event_type(header.type_code);
         self.decode_inner(pos, raw, header)
             .map_err(|e| e.in_event(ty))
     }
@@ -147,8 +147,7 @@ impl Decoder {
         if u64::from(header.event_size) != raw.len() as u64 {
             return Err(Error::invalid(9, "event size", u64::from(header.event_size)).rebase(pos));
         }
-        let ty = header.event_type();
-        if ty == EventType::FormatDescription {
+        if header.event_type() == EventType::FormatDescription {
             let fde = FormatDescriptionEvent::parse(raw).map_err(|e| e.rebase(pos))?;
             // Servers that write the algorithm byte also write a CRC32 after it, even with
             // binlog_checksum=NONE; it is computed with the IN_USE flag cleared.
@@ -162,6 +161,7 @@ impl Decoder {
             return Ok(Event {
                 pos,
                 header,
+                event_type: EventType::FormatDescription,
                 raw,
                 body_offset: HEADER_LEN,
                 body: &raw[HEADER_LEN..body_end],
@@ -183,7 +183,8 @@ impl Decoder {
             verify_crc(raw, pos, false)?;
         }
         let body = &raw[header_len..raw.len() - crc_len];
-        let data = events::decode_body(self, &header, body)
+        let ty = self.format.event_type(header.type_code);
+        let data = events::decode_body(self, ty, header.type_code, body)
             .map_err(|e| e.rebase(pos + header_len as u64))?;
         match &data {
             EventData::TableMap(tm) => {
@@ -202,6 +203,7 @@ impl Decoder {
         Ok(Event {
             pos,
             header,
+            event_type: ty,
             raw,
             body_offset: header_len,
             body,

@@ -103,7 +103,14 @@ impl<'a> FormatDescriptionEvent<'a> {
     /// The format this FDE announces, as an owned value a decoder can keep.
     pub fn to_format(&self) -> Format {
         let (flavor, version) = parse_version(self.server_version);
+        // Those servers listed 22 event types, and type 16 had a post header (TABLE_MAP's),
+        // where XID (16 since) never has one.
+        let pre_ga_type_codes = flavor == Flavor::MySql
+            && matches!(version, (5, 1, 0..=15) | (5, 2, _))
+            && self.post_header_lens.len() == 22
+            && self.post_header_lens.get(15).is_some_and(|&n| n != 0);
         Format {
+            pre_ga_type_codes,
             server_version: String::from_utf8_lossy(self.server_version).into_owned(),
             flavor,
             version,
@@ -129,6 +136,10 @@ pub struct Format {
     pub post_header_lens: Vec<u8>,
     /// Checksum algorithm of the events.
     pub checksum: ChecksumAlg,
+    /// Pre-GA MySQL 5.1 numbering (5.1.0–5.1.15 and the 5.2 "a_drop" builds): type codes
+    /// 16–22 meant TABLE_MAP, PRE_GA_WRITE/UPDATE/DELETE_ROWS, XID, BEGIN_LOAD_QUERY and
+    /// EXECUTE_LOAD_QUERY.
+    pub pre_ga_type_codes: bool,
 }
 
 impl Format {
@@ -164,7 +175,27 @@ impl Format {
             header_len: HEADER_LEN as u8,
             post_header_lens: post,
             checksum,
+            pre_ga_type_codes: false,
         }
+    }
+
+    /// The event type of a type code under this format.
+    #[inline]
+    pub fn event_type(&self, code: u8) -> EventType {
+        if self.pre_ga_type_codes {
+            let t = match code {
+                16 => EventType::TableMap,
+                17 => EventType::PreGaWriteRows,
+                18 => EventType::PreGaUpdateRows,
+                19 => EventType::PreGaDeleteRows,
+                20 => EventType::Xid,
+                21 => EventType::BeginLoadQuery,
+                22 => EventType::ExecuteLoadQuery,
+                _ => EventType::from_code(code),
+            };
+            return t;
+        }
+        EventType::from_code(code)
     }
 
     /// The post-header length for an event type, or `default` when the FDE does not list it.

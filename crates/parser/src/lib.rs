@@ -9,7 +9,7 @@
 //! ```
 //! # fn main() -> Result<(), binvault_parser::Error> {
 //! use binvault_parser::{EventData, SliceReader};
-//! let file = include_bytes!("../../../testdata/doc/mariadb-bin.000001");
+//! let file = include_bytes!("../../../testdata/crc32-full/mariadb-bin.000001");
 //! let mut rows = 0;
 //! for event in SliceReader::new(file) {
 //!     let event = event?;

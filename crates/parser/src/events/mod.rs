@@ -38,6 +38,8 @@ pub struct Event<'a> {
     pub pos: u64,
     /// The common header.
     pub header: EventHeader,
+    /// The event type (from the type code, under the file's format).
+    pub event_type: EventType,
     /// The whole event: header, body and checksum.
     pub raw: &'a [u8],
     /// Offset of `body` inside `raw`.
@@ -56,7 +58,7 @@ impl Event<'_> {
 
     /// The event type.
     pub fn event_type(&self) -> EventType {
-        self.header.event_type()
+        self.event_type
     }
 }
 
@@ -128,12 +130,12 @@ pub enum EventData<'a> {
 /// Decodes a body (between header and checksum). Errors are relative to `body`.
 pub(crate) fn decode_body<'a>(
     dec: &Decoder,
-    header: &EventHeader,
+    ty: EventType,
+    code: u8,
     body: &'a [u8],
 ) -> Result<EventData<'a>> {
     let fmt = dec.format();
-    let code = header.type_code;
-    Ok(match header.event_type() {
+    Ok(match ty {
         EventType::Query => EventData::Query(QueryEvent::parse(body, fmt, code, false, dec.options())?),
         EventType::MariaQueryCompressed => {
             EventData::Query(QueryEvent::parse(body, fmt, code, true, dec.options())?)
@@ -146,7 +148,7 @@ pub(crate) fn decode_body<'a>(
         EventType::Xid => EventData::Xid(control::parse_xid(body)?),
         EventType::Incident => EventData::Incident(IncidentEvent::parse(body)?),
         EventType::Heartbeat | EventType::HeartbeatV2 => {
-            EventData::Heartbeat(HeartbeatEvent::parse(body, header.event_type())?)
+            EventData::Heartbeat(HeartbeatEvent::parse(body, ty)?)
         }
         EventType::Ignorable => EventData::Ignorable(body),
         EventType::RowsQuery => EventData::RowsQuery(control::parse_rows_query(body)?),
@@ -156,10 +158,10 @@ pub(crate) fn decode_body<'a>(
         EventType::ExecuteLoadQuery => {
             EventData::ExecuteLoadQuery(ExecuteLoadQueryEvent::parse(body, fmt, dec.options())?)
         }
-        EventType::TableMap => EventData::TableMap(TableMapEvent::parse(body, fmt)?),
-        t if t.is_rows() => EventData::Rows(RowsEvent::parse(body, fmt, t, dec)?),
+        EventType::TableMap => EventData::TableMap(TableMapEvent::parse(body, fmt, code)?),
+        t if t.is_rows() => EventData::Rows(RowsEvent::parse(body, fmt, t, code, dec)?),
         EventType::Gtid | EventType::AnonymousGtid => {
-            EventData::Gtid(GtidEvent::parse(body, header.event_type())?)
+            EventData::Gtid(GtidEvent::parse(body, ty)?)
         }
         EventType::GtidTagged => EventData::GtidTagged(GtidTaggedEvent::parse(body, fmt)?),
         EventType::PreviousGtids => EventData::PreviousGtids(GtidSet::parse(body)?),

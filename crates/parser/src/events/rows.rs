@@ -12,7 +12,7 @@ use crate::events::table_map::TableInfo;
 use crate::fde::Format;
 use crate::header::EventType;
 use crate::nom_ext::{invalid, lenenc, run, take_n, u16_, u32_, u48_};
-use crate::value::{decode_value, Value};
+use crate::value::{decode_json_diffs, decode_value, Value};
 use crate::column::ColumnType;
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -57,10 +57,19 @@ pub struct RowsEvent<'a> {
     pub rows_offset: usize,
     /// The table, when its TABLE_MAP was seen.
     pub table: Option<Arc<TableInfo>>,
+    /// Pre-GA (5.1 beta, "v0") row images: their null bitmap is the table record's, whose
+    /// first bit is MyISAM's delete mark, so column `n` is bit `n + 1`.
+    pub pre_ga: bool,
 }
 
 impl<'a> RowsEvent<'a> {
-    pub(crate) fn parse(body: &'a [u8], fmt: &Format, ty: EventType, dec: &Decoder) -> Result<Self> {
+    pub(crate) fn parse(
+        body: &'a [u8],
+        fmt: &Format,
+        ty: EventType,
+        code: u8,
+        dec: &Decoder,
+    ) -> Result<Self> {
         use EventType::*;
         let kind = match ty {
             PreGaWriteRows | WriteRowsV1 | WriteRows | MariaWriteRowsCompressedV1 | MariaWriteRowsCompressed => {
@@ -81,8 +90,10 @@ impl<'a> RowsEvent<'a> {
             MariaWriteRowsCompressedV1 | MariaUpdateRowsCompressedV1 | MariaDeleteRowsCompressedV1
                 | MariaWriteRowsCompressed | MariaUpdateRowsCompressed | MariaDeleteRowsCompressed
         );
-        let post = fmt.post_header_len(ty.code(), if v2 { 10 } else { 8 });
-        let two_bitmaps = matches!(kind, RowsKind::Update | RowsKind::PartialUpdate);
+        let post = fmt.post_header_len(code, if v2 { 10 } else { 8 });
+        // Pre-GA UPDATE events have one columns bitmap for both images.
+        let pre_ga = matches!(ty, PreGaWriteRows | PreGaUpdateRows | PreGaDeleteRows);
+        let two_bitmaps = matches!(kind, RowsKind::Update | RowsKind::PartialUpdate) && !pre_ga;
         let (rows, (table_id, flags, extra_data, column_count, columns_before, columns_after)) =
             run(body, |i| {
                 let (i, table_id) = if post == 6 {
@@ -134,6 +145,7 @@ impl<'a> RowsEvent<'a> {
             rows_data,
             rows_offset,
             table: dec.tables().get(&table_id).cloned(),
+            pre_ga,
         })
     }
 
@@ -166,6 +178,7 @@ impl<'a> RowsEvent<'a> {
             table,
             before,
             after,
+            null_shift: usize::from(self.pre_ga),
         })
     }
 }
@@ -175,8 +188,9 @@ impl<'a> RowsEvent<'a> {
 pub struct Image<'r> {
     /// (0-based column index, value).
     pub cells: Vec<(u32, Value<'r>)>,
-    /// JSON partial updates (PARTIAL_UPDATE_ROWS after images): (column index, raw diff
-    /// vector bytes, decodable with [`crate::value::decode_json_diffs`]).
+    /// JSON partial updates (PARTIAL_UPDATE_ROWS after images): (column index, the stored
+    /// diff vector with its 4-byte length, validated; iterate it with
+    /// [`crate::value::decode_json_diffs`]).
     pub json_diffs: Vec<(u32, &'r [u8])>,
 }
 
@@ -196,6 +210,24 @@ pub struct Row<'r> {
     pub after: Option<Image<'r>>,
 }
 
+impl<'r> Row<'r> {
+    /// Empties the row and hands its buffers to a row of another event: decoding the next
+    /// event reuses the memory instead of allocating.
+    pub fn recycle<'b>(self) -> Row<'b> {
+        fn image<'b>(i: Option<Image<'_>>) -> Option<Image<'b>> {
+            i.map(|i| Image { cells: reuse(i.cells), json_diffs: reuse(i.json_diffs) })
+        }
+        Row { before: image(self.before), after: image(self.after) }
+    }
+}
+
+/// An empty vector of another element type in the same allocation (the element types differ
+/// only in lifetimes, so the in-place collect keeps the buffer).
+fn reuse<T, U>(mut v: Vec<T>) -> Vec<U> {
+    v.clear();
+    v.into_iter().filter_map(|_| None).collect()
+}
+
 /// Reads the rows of a [`RowsEvent`] one at a time into reusable buffers.
 #[derive(Debug, Clone)]
 pub struct RowReader<'r> {
@@ -206,6 +238,7 @@ pub struct RowReader<'r> {
     table: &'r TableInfo,
     before: Vec<u32>,
     after: Vec<u32>,
+    null_shift: usize,
 }
 
 /// `binlog_row_value_options` bit: PARTIAL_JSON_UPDATES.
@@ -238,11 +271,11 @@ impl<'r> RowReader<'r> {
         let result: Result<usize> = (|| {
             let mut pos = self.pos;
             if let Some(img) = before.as_mut() {
-                pos = read_image(self.data, pos, self.table, &self.before, false, img)?;
+                pos = read_image(self.data, pos, self.table, &self.before, false, self.null_shift, img)?;
             }
             if let Some(img) = after.as_mut() {
                 let partial = self.kind == RowsKind::PartialUpdate;
-                pos = read_image(self.data, pos, self.table, &self.after, partial, img)?;
+                pos = read_image(self.data, pos, self.table, &self.after, partial, self.null_shift, img)?;
             }
             Ok(pos)
         })();
@@ -270,6 +303,7 @@ fn read_image<'r>(
     table: &TableInfo,
     present: &[u32],
     partial: bool,
+    null_shift: usize,
     img: &mut Image<'r>,
 ) -> Result<usize> {
     let mut partial_bits: &[u8] = &[];
@@ -289,7 +323,7 @@ fn read_image<'r>(
             pos += n;
         }
     }
-    let nbytes = present.len().div_ceil(8);
+    let nbytes = (present.len() + null_shift).div_ceil(8);
     let nulls = data.get(pos..pos + nbytes).ok_or_else(|| {
         Error::truncated(pos as u64, "null bitmap", nbytes as u64, (data.len() - pos) as u64)
     })?;
@@ -298,7 +332,8 @@ fn read_image<'r>(
     for (n, &c) in present.iter().enumerate() {
         let col = &table.columns[c as usize];
         let is_json = col.col_type == ColumnType::Json;
-        if nulls[n / 8] & (1 << (n % 8)) != 0 {
+        let bit = n + null_shift;
+        if nulls[bit / 8] & (1 << (bit % 8)) != 0 {
             img.cells.push((c, Value::Null));
             if is_json {
                 json_idx += 1;
@@ -311,14 +346,9 @@ fn read_image<'r>(
                 .is_some_and(|b| b & (1 << (json_idx % 8)) != 0);
             json_idx += 1;
             if is_diff {
-                let rest = &data[pos..];
-                let (after_len, len) = run(rest, u32_("JSON diff length")).map_err(|e| e.rebase(pos as u64))?;
-                let len = len as usize;
-                let diff = after_len.get(..len).ok_or_else(|| {
-                    Error::truncated(pos as u64 + 4, "JSON diff", len as u64, after_len.len() as u64)
-                })?;
-                img.json_diffs.push((c, diff));
-                pos += 4 + len;
+                let (_, used) = decode_json_diffs(&data[pos..]).map_err(|e| e.rebase(pos as u64))?;
+                img.json_diffs.push((c, &data[pos..pos + used]));
+                pos += used;
                 continue;
             }
         } else if is_json {

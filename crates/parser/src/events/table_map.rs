@@ -42,12 +42,13 @@ mod opt {
     pub const PRIMARY_KEY_WITH_PREFIX: u8 = 9;
     pub const ENUM_AND_SET_DEFAULT_CHARSET: u8 = 10;
     pub const ENUM_AND_SET_COLUMN_CHARSET: u8 = 11;
+    #[allow(dead_code)]
     pub const COLUMN_VISIBILITY: u8 = 12;
 }
 
 impl<'a> TableMapEvent<'a> {
-    pub(crate) fn parse(body: &'a [u8], fmt: &Format) -> Result<Self> {
-        let post = fmt.post_header_len(19, 8);
+    pub(crate) fn parse(body: &'a [u8], fmt: &Format, code: u8) -> Result<Self> {
+        let post = fmt.post_header_len(code, 8);
         let (_, ev) = run(body, |i| {
             let (i, table_id) = if post == 6 {
                 let (i, v) = u32_("table id")(i)?;
@@ -63,11 +64,24 @@ impl<'a> TableMapEvent<'a> {
             let (i, table) = take_n(usize::from(n), "table name")(i)?;
             let (i, _) = take_n(1, "table name terminator")(i)?;
             let (i, cols) = lenenc("column count")(i)?;
-            if cols > i.len() as u64 {
-                return invalid(i, "column count", cols);
-            }
-            let cols = cols as usize;
+            // One type byte per column: a count beyond the bytes left is a truncation, caught
+            // here before anything is sized from it.
+            let cols = usize::try_from(cols).unwrap_or(usize::MAX);
             let (i, column_types) = take_n(cols, "column types")(i)?;
+            // Pre-GA 5.1 table maps (before 5.1.15) end here: no metadata, no null bitmap.
+            if i.is_empty() {
+                return Ok((i, TableMapEvent {
+                    table_id,
+                    flags,
+                    schema,
+                    table,
+                    column_types,
+                    metadata: i,
+                    null_bitmap: i,
+                    optional_metadata: i,
+                    body,
+                }));
+            }
             let (i, metadata) = lenenc_bytes("column metadata")(i)?;
             let (i, null_bitmap) = take_n(cols.div_ceil(8), "null bitmap")(i)?;
             Ok((
@@ -101,15 +115,17 @@ impl<'a> TableMapEvent<'a> {
         let mut m = self.metadata;
         for (idx, &code) in self.column_types.iter().enumerate() {
             let n = ColumnType::from_code(code).metadata_len();
-            let Some(raw) = m.get(..n) else {
+            let pre_ga = self.metadata.is_empty() && self.null_bitmap.is_empty();
+            let raw = if pre_ga { &[][..] } else { m.get(..n).unwrap_or(&[]) };
+            if !pre_ga && raw.len() < n {
                 return Err(Error::truncated(
                     meta_off + (self.metadata.len() - m.len()) as u64,
                     "column metadata",
                     n as u64,
                     m.len() as u64,
                 ));
-            };
-            m = &m[n..];
+            }
+            m = &m[raw.len()..];
             let mut c = ColumnDef::from_table_map(code, raw);
             c.nullable = self.null_bitmap.get(idx / 8).is_some_and(|b| b & (1 << (idx % 8)) != 0);
             columns.push(c);
@@ -301,8 +317,8 @@ impl TableInfo {
                     i = j;
                 }
             }
-            // COLUMN_VISIBILITY and types of newer servers: nothing the decoder needs.
-            opt::COLUMN_VISIBILITY | _ => {}
+            // COLUMN_VISIBILITY (opt 12) and types of newer servers: nothing decoding needs.
+            _ => {}
         }
         Ok(())
     }
@@ -348,7 +364,7 @@ mod tests {
     fn full_metadata() {
         let b = body();
         let fmt = Format::assumed(Flavor::MySql, ChecksumAlg::Off);
-        let ev = TableMapEvent::parse(&b, &fmt).unwrap();
+        let ev = TableMapEvent::parse(&b, &fmt, 19).unwrap();
         assert_eq!(ev.table_id, 42);
         assert_eq!(ev.schema, b"test");
         let t = ev.to_table_info().unwrap();
@@ -370,12 +386,12 @@ mod tests {
         let b = body();
         let fmt = Format::assumed(Flavor::MySql, ChecksumAlg::Off);
         for cut in 0..b.len() {
-            if let Ok(ev) = TableMapEvent::parse(&b[..cut], &fmt) {
+            if let Ok(ev) = TableMapEvent::parse(&b[..cut], &fmt, 19) {
                 // Cuts inside the optional metadata parse the fixed part; the TLVs then fail
                 // or are shorter, never panic.
                 let _ = ev.to_table_info();
             }
         }
-        assert!(TableMapEvent::parse(&b[..20], &fmt).unwrap_err().is_truncated());
+        assert!(TableMapEvent::parse(&b[..20], &fmt, 19).unwrap_err().is_truncated());
     }
 }
