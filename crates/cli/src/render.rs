@@ -6,6 +6,7 @@
 
 use binvault_parser::events::rows::{Image, Row, RowsKind};
 use binvault_parser::events::table_map::TableInfo;
+use binvault_parser::events::payload::PayloadCompression;
 use binvault_parser::events::statement::QueryEvent;
 use binvault_parser::value::{decode_json_diffs, BitLiteral, JsonDiffOp, Value};
 use binvault_parser::{BinlogReader, Error, Event, EventData};
@@ -38,6 +39,13 @@ pub trait Renderer {
     /// Renders one event.
     fn event(&mut self, ev: &Event<'_>, out: &mut dyn Write) -> Result<(), RenderError>;
 
+    /// The events that follow are inside the TRANSACTION_PAYLOAD at `pos` (their positions
+    /// are offsets in the decompressed payload).
+    fn enter_payload(&mut self, pos: u64);
+
+    /// The payload's inner events are over.
+    fn leave_payload(&mut self);
+
     /// Renders every event until the end or the first data error.
     fn render_all<R: Read>(
         &mut self,
@@ -47,8 +55,27 @@ pub trait Renderer {
     where
         Self: Sized,
     {
-        while let Some(ev) = reader.next_event()? {
+        while let Some((ev, decoder)) = reader.next_with_decoder()? {
             self.event(&ev, out)?;
+            if let EventData::TransactionPayload(p) = &ev.data {
+                // The inner events, one at a time (memory bounded whatever the payload size).
+                let base = ev.pos + ev.body_offset as u64 + p.payload_offset as u64;
+                let mut inner = p
+                    .events(decoder.format(), decoder.options())
+                    .map_err(|e| e.rebase(base))?;
+                self.enter_payload(ev.pos);
+                let result = (|| {
+                    while let Some(iev) = inner.next_event()? {
+                        self.event(&iev, out)?;
+                    }
+                    Ok(())
+                })();
+                self.leave_payload();
+                result.map_err(|e| match e {
+                    RenderError::Data(d) => RenderError::Data(d.rebase(base)),
+                    other => other,
+                })?;
+            }
         }
         Ok(())
     }
@@ -59,11 +86,12 @@ pub trait Renderer {
 pub struct JsonRenderer {
     file_json: String,
     line: String,
+    payload: Option<u64>,
 }
 
 impl JsonRenderer {
     pub fn new(file: &str) -> Self {
-        JsonRenderer { file_json: json_string(file), line: String::with_capacity(4096) }
+        JsonRenderer { file_json: json_string(file), line: String::with_capacity(4096), payload: None }
     }
 }
 
@@ -235,13 +263,25 @@ impl JsonRenderer {
 }
 
 impl Renderer for JsonRenderer {
+    fn enter_payload(&mut self, pos: u64) {
+        self.payload = Some(pos);
+    }
+
+    fn leave_payload(&mut self) {
+        self.payload = None;
+    }
+
     fn event(&mut self, ev: &Event<'_>, out: &mut dyn Write) -> Result<(), RenderError> {
         let line = &mut self.line;
         line.clear();
+        let _ = write!(line, "{{\"file\":{},", self.file_json);
+        if let Some(p) = self.payload {
+            // Inside a transaction payload: `pos`/`end` are offsets in the decompressed payload.
+            let _ = write!(line, "\"payload_pos\":{p},");
+        }
         let _ = write!(
             line,
-            "{{\"file\":{},\"pos\":{},\"end\":{},\"type\":\"{}\",\"type_code\":{},\"timestamp\":{},\"server_id\":{},\"log_pos\":{},\"flags\":{}",
-            self.file_json,
+            "\"pos\":{},\"end\":{},\"type\":\"{}\",\"type_code\":{},\"timestamp\":{},\"server_id\":{},\"log_pos\":{},\"flags\":{}",
             ev.pos,
             ev.end(),
             ev.event_type().name(),
@@ -393,6 +433,34 @@ impl Renderer for JsonRenderer {
                 self.line.push(']');
                 let _ = r.kind == RowsKind::Write;
             }
+            EventData::TransactionPayload(p) => {
+                let _ = write!(
+                    line,
+                    ",\"compression\":\"{}\",\"payload_size\":{}",
+                    match p.compression {
+                        PayloadCompression::Zstd => "zstd",
+                        PayloadCompression::None => "none",
+                        _ => "unknown",
+                    },
+                    p.payload.len()
+                );
+                if let Some(u) = p.uncompressed_size {
+                    let _ = write!(line, ",\"uncompressed_size\":{u}");
+                }
+            }
+            EventData::GtidTagged(g) => {
+                let _ = write!(line, ",\"gtid\":\"{}\"", g.gtid());
+                let _ = write!(
+                    line,
+                    ",\"last_committed\":{},\"sequence_number\":{},\"transaction_length\":{}",
+                    g.last_committed, g.sequence_number, g.transaction_length
+                );
+            }
+            EventData::Heartbeat(h) => {
+                line.push_str(",\"log_file\":");
+                push_json_str(line, &lossy(h.log_file));
+                let _ = write!(line, ",\"position\":{}", h.position(ev.header.log_pos));
+            }
             EventData::Other(b) | EventData::Ignorable(b) => {
                 let _ = write!(line, ",\"body_len\":{}", b.len());
             }
@@ -409,11 +477,12 @@ impl Renderer for JsonRenderer {
 pub struct TextRenderer {
     file: String,
     line: String,
+    payload: Option<u64>,
 }
 
 impl TextRenderer {
     pub fn new(file: &str) -> Self {
-        TextRenderer { file: file.to_string(), line: String::new() }
+        TextRenderer { file: file.to_string(), line: String::new(), payload: None }
     }
 
     fn push_image(&mut self, img: &Image<'_>, table: &TableInfo) -> Result<(), Error> {
@@ -440,8 +509,19 @@ impl TextRenderer {
 }
 
 impl Renderer for TextRenderer {
+    fn enter_payload(&mut self, pos: u64) {
+        self.payload = Some(pos);
+    }
+
+    fn leave_payload(&mut self) {
+        self.payload = None;
+    }
+
     fn event(&mut self, ev: &Event<'_>, out: &mut dyn Write) -> Result<(), RenderError> {
         self.line.clear();
+        if let Some(p) = self.payload {
+            let _ = write!(self.line, "# (in payload at {p}) ");
+        }
         let _ = writeln!(
             self.line,
             "# at {}\n#{} server id {}  end_log_pos {}  {}",

@@ -151,6 +151,12 @@ impl<R: Read> BinlogReader<R> {
     /// After an error every later call returns `Ok(None)`.
     #[allow(clippy::should_implement_trait)]
     pub fn next_event(&mut self) -> Result<Option<Event<'_>>> {
+        Ok(self.next_with_decoder()?.map(|(ev, _)| ev))
+    }
+
+    /// Like [`BinlogReader::next_event`], with the decoder as it is after the event (its
+    /// format, needed to read a TRANSACTION_PAYLOAD's inner events).
+    pub fn next_with_decoder(&mut self) -> Result<Option<(Event<'_>, &Decoder)>> {
         if self.done {
             return Ok(None);
         }
@@ -168,7 +174,7 @@ impl<R: Read> BinlogReader<R> {
         let pos = self.pos;
         self.pos += self.buf.len() as u64;
         match self.decoder.decode(pos, &self.buf) {
-            Ok(ev) => Ok(Some(ev)),
+            Ok(ev) => Ok(Some((ev, &self.decoder))),
             Err(e) => {
                 self.done = true;
                 Err(e)
