@@ -18,6 +18,9 @@
 //! * Missing `mariadb-binlog` or missing shared folder: the test fails when `CI=true`, otherwise it is skipped
 //!   with a loud warning (`scripts/install-test-deps.sh` installs the tool).
 
+// Test code: a panic is a test failure, so unwrap/expect are fine here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 // helpers in tests/oracle/ (a subfolder without main.rs is not a test target of its own)
 #[path = "oracle/compare.rs"]
 mod compare;
@@ -272,7 +275,7 @@ fn compare_file(label: &str, oracle: &OracleOutput, events: &[Value], rep: &mut 
             for (img_name, cells) in [("before", &orow.before), ("after", &orow.after)] {
                 let bimg = image_of(brow, img_name);
                 let Some(cells) = cells else {
-                    if !brow.get(img_name).is_none_or(Value::is_null) {
+                    if brow.get(img_name).is_some_and(|v| !v.is_null()) {
                         rep.problem(format!("{label} pos {pos} row {ri} ({kind}): binvault has a {img_name} image, the oracle none"));
                     }
                     continue;
