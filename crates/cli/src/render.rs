@@ -87,11 +87,17 @@ pub struct JsonRenderer {
     file_json: String,
     line: String,
     payload: Option<u64>,
+    spare: Row<'static>,
 }
 
 impl JsonRenderer {
     pub fn new(file: &str) -> Self {
-        JsonRenderer { file_json: json_string(file), line: String::with_capacity(4096), payload: None }
+        JsonRenderer {
+            file_json: json_string(file),
+            line: String::with_capacity(4096),
+            payload: None,
+            spare: Row::default(),
+        }
     }
 }
 
@@ -406,7 +412,8 @@ impl Renderer for JsonRenderer {
                 self.line.push_str(",\"table\":");
                 push_json_str(&mut self.line, &lossy(&t.table));
                 self.line.push_str(",\"rows\":[");
-                let mut row = Row::default();
+                // Reuse the row buffers of the previous rows event.
+                let mut row = std::mem::take(&mut self.spare).recycle();
                 let mut first = true;
                 let base = ev.pos + ev.body_offset as u64;
                 while reader.next_row(&mut row).map_err(|e| e.rebase(base))? {
@@ -431,7 +438,7 @@ impl Renderer for JsonRenderer {
                     }
                 }
                 self.line.push(']');
-                let _ = r.kind == RowsKind::Write;
+                self.spare = row.recycle();
             }
             EventData::TransactionPayload(p) => {
                 let _ = write!(
@@ -478,11 +485,12 @@ pub struct TextRenderer {
     file: String,
     line: String,
     payload: Option<u64>,
+    spare: Row<'static>,
 }
 
 impl TextRenderer {
     pub fn new(file: &str) -> Self {
-        TextRenderer { file: file.to_string(), line: String::new(), payload: None }
+        TextRenderer { file: file.to_string(), line: String::new(), payload: None, spare: Row::default() }
     }
 
     fn push_image(&mut self, img: &Image<'_>, table: &TableInfo) -> Result<(), Error> {
@@ -567,7 +575,8 @@ impl Renderer for TextRenderer {
                 let mut reader = r.rows().map_err(|e| e.rebase(base))?;
                 let table = reader.table();
                 let (schema, name) = table.name();
-                let mut row = Row::default();
+                // Reuse the row buffers of the previous rows event.
+                let mut row = std::mem::take(&mut self.spare).recycle();
                 while reader.next_row(&mut row).map_err(|e| e.rebase(base))? {
                     let verb = match r.kind {
                         RowsKind::Write => format!("### INSERT INTO `{schema}`.`{name}`\n### SET\n"),
@@ -589,6 +598,7 @@ impl Renderer for TextRenderer {
                         self.line.clear();
                     }
                 }
+                self.spare = row.recycle();
             }
             _ => {}
         }
