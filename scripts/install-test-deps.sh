@@ -3,7 +3,7 @@
 # machine: the MariaDB server and client tools (mariadbd, mariadb-install-db, mariadb, mariadb-admin,
 # mariadb-binlog = the decoding oracle of crates/cli/tests/oracle.rs) plus gzip.
 # Idempotent: does nothing when the tools are already there. Needs root (or sudo) to install.
-# Never starts or enables the system MariaDB service (tests run their own servers on free loopback ports).
+# Does not start the system MariaDB service (tests run their own servers on free loopback ports).
 set -eu
 
 missing=""
@@ -26,14 +26,15 @@ fi
 command -v apt-get >/dev/null 2>&1 || { echo "install-test-deps: only apt-based systems are supported" >&2; exit 1; }
 
 export DEBIAN_FRONTEND=noninteractive
-# keep the package's postinst from starting a server on 3306 where a policy-rc.d is not already in place
+# keep the package's postinst from starting the system server (on 3306): tests start their own servers
 policy_added=""
-if [ ! -e /usr/sbin/policy-rc.d ] && [ -z "$SUDO" ]; then
-    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && policy_added=1
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+    $SUDO sh -c 'printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d' && policy_added=1
 fi
-cleanup() { [ -z "$policy_added" ] || rm -f /usr/sbin/policy-rc.d; }
+cleanup() { [ -z "$policy_added" ] || $SUDO rm -f /usr/sbin/policy-rc.d; }
 trap cleanup EXIT
 
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends mariadb-server mariadb-client gzip > /dev/null
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    mariadb-server mariadb-client gzip > /dev/null
 echo "install-test-deps: installed $(mariadbd --version 2>/dev/null || /usr/sbin/mariadbd --version)"

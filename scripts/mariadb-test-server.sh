@@ -21,6 +21,7 @@
 # 60 s for a clean shutdown, then SIGKILL. It never kills by name. DIR is left in place (rm -rf it yourself).
 # Client: mariadb --no-defaults --socket=DIR/sock -uroot
 set -u
+PATH=$PATH:/usr/sbin:/usr/local/sbin   # mariadbd lives in /usr/sbin, often not in a user's PATH
 
 die() { echo "mariadb-test-server: $*" >&2; exit 1; }
 usage() { sed -n '4,7p' "$0" >&2; exit 2; }

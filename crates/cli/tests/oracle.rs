@@ -50,9 +50,17 @@ fn is_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
 }
 
+/// Writes to the real stderr: the test harness captures `eprintln!` of passing tests, which would hide a skip.
+fn uncaptured(msg: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().write_all(msg.as_bytes());
+}
+
 fn loud_skip(what: &str) {
     let bar = "!".repeat(100);
-    eprintln!("\n{bar}\n!!! WARNING: oracle test SKIPPED: {what}\n!!! (set CI=true to turn this into a failure; scripts/install-test-deps.sh installs mariadb-binlog)\n{bar}\n");
+    uncaptured(&format!(
+        "\n{bar}\n!!! WARNING: oracle test SKIPPED: {what}\n!!! (set CI=true to turn this into a failure; scripts/install-test-deps.sh installs mariadb-binlog)\n{bar}\n\n"
+    ));
 }
 
 fn oracle_tool() -> Option<String> {
@@ -362,7 +370,7 @@ fn summarize(title: &str, rep: &Report) -> String {
 
 fn assert_report(title: &str, rep: &Report) {
     let summary = summarize(title, rep);
-    eprintln!("{summary}");
+    uncaptured(&format!("{summary}\n"));
     let mut failures = Vec::new();
     if rep.checked == 0 {
         failures.push("no values were compared".to_string());
