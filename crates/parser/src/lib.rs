@@ -34,6 +34,8 @@ pub mod decoder;
 pub mod error;
 pub mod events;
 pub mod fde;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod header;
 pub(crate) mod nom_ext;
 pub mod reader;
