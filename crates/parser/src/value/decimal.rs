@@ -39,6 +39,12 @@ pub fn binary_size(precision: u8, scale: u8) -> usize {
     (intg / 9) * 4 + DIG2BYTES[intg % 9] + (frac / 9) * 4 + DIG2BYTES[frac % 9]
 }
 
+#[cold]
+#[inline(never)]
+fn bad_digits(v: u32) -> Error {
+    Error::invalid(0, "DECIMAL digits", u64::from(v))
+}
+
 /// A `DECIMAL` value borrowing its binary representation. `Display` prints it exactly as MySQL
 /// does (`decimal2string`): `-12.3400` for `DECIMAL(10,4)`, `0.00`, `-0.50`, `12345` for scale 0.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -59,6 +65,7 @@ impl<'a> Decimal<'a> {
     /// Decodes a `DECIMAL(precision, scale)` at the start of `input`; returns it and the bytes it
     /// occupies. Fails on an impossible precision/scale, on truncated input, and on a digit group
     /// out of range (as MySQL's `bin2decimal` does). Errors are relative to `input`.
+    #[inline(always)]
     pub fn decode(input: &'a [u8], precision: u8, scale: u8) -> Result<(Decimal<'a>, usize)> {
         if precision == 0 || precision > MAX_PRECISION || scale > precision {
             return Err(Error::invalid(
@@ -170,11 +177,49 @@ impl<'a> Decimal<'a> {
         })
     }
 
-    /// Checks every group holds at most its number of digits.
+    /// Checks every group holds at most its number of digits (the hot path of decoding: a plain
+    /// loop over the groups).
+    #[inline(always)]
     fn validate(&self) -> Result<()> {
-        for g in self.groups() {
-            if g.value >= POW10[g.digits as usize] {
-                return Err(Error::invalid(0, "DECIMAL digits", u64::from(g.value)));
+        let intg = usize::from(self.precision - self.scale);
+        let frac = usize::from(self.scale);
+        let mask = self.mask();
+        let bytes = self.bytes;
+        // A big-endian group of n (1..=4) bytes at pos; the sign bit is the top bit of byte 0.
+        let read = |pos: usize, n: usize| -> u32 {
+            let mut v: u32 = 0;
+            if let Some(chunk) = bytes.get(pos..pos + n) {
+                for &b in chunk {
+                    v = v << 8 | u32::from(b ^ mask);
+                }
+            }
+            if pos == 0 {
+                v ^= 0x80 << (8 * (n - 1));
+            }
+            v
+        };
+        let mut pos = 0;
+        let lead = intg % 9;
+        if lead > 0 {
+            let n = DIG2BYTES[lead];
+            let v = read(0, n);
+            if v >= POW10[lead] {
+                return Err(bad_digits(v));
+            }
+            pos = n;
+        }
+        for _ in 0..intg / 9 + frac / 9 {
+            let v = read(pos, 4);
+            if v >= POW10[9] {
+                return Err(bad_digits(v));
+            }
+            pos += 4;
+        }
+        let tail = frac % 9;
+        if tail > 0 {
+            let v = read(pos, DIG2BYTES[tail]);
+            if v >= POW10[tail] {
+                return Err(bad_digits(v));
             }
         }
         Ok(())

@@ -155,7 +155,7 @@ fn be(bytes: &[u8]) -> u64 {
 }
 
 /// Bytes a `*2` temporal value of this precision occupies, or an error for fsp > 6.
-#[inline]
+#[inline(always)]
 fn frac_len(fsp: u16) -> Result<usize> {
     if fsp > u16::from(MAX_FSP) {
         return Err(invalid("fractional seconds precision", u64::from(fsp)));
@@ -163,7 +163,7 @@ fn frac_len(fsp: u16) -> Result<usize> {
     Ok(usize::from(fsp).div_ceil(2))
 }
 
-#[inline]
+#[inline(always)]
 fn check_micros(micros: u64, what: &'static str) -> Result<u32> {
     if micros > 999_999 {
         return Err(invalid(what, micros));
@@ -172,7 +172,7 @@ fn check_micros(micros: u64, what: &'static str) -> Result<u32> {
 }
 
 /// `DATE` (3 bytes little-endian: day in bits 0–4, month in 5–8, year above).
-#[inline]
+#[inline(always)]
 pub(crate) fn decode_date(input: &[u8]) -> Result<(Date, usize)> {
     let b = fixed::<3>(input, "DATE")?;
     let v = u32::from(b[0]) | u32::from(b[1]) << 8 | u32::from(b[2]) << 16;
@@ -187,7 +187,7 @@ pub(crate) fn decode_date(input: &[u8]) -> Result<(Date, usize)> {
 }
 
 /// Old `TIME` (type 11): 3-byte little-endian signed integer `±HHMMSS`.
-#[inline]
+#[inline(always)]
 pub(crate) fn decode_time_old(input: &[u8]) -> Result<(Time, usize)> {
     let b = fixed::<3>(input, "TIME")?;
     let v = (i32::from_le_bytes([0, b[0], b[1], b[2]])) >> 8;
@@ -206,7 +206,7 @@ pub(crate) fn decode_time_old(input: &[u8]) -> Result<(Time, usize)> {
 }
 
 /// `TIME2` (type 19) with precision `fsp`.
-#[inline]
+#[inline(always)]
 pub(crate) fn decode_time2(input: &[u8], fsp: u16) -> Result<(Time, usize)> {
     let n = 3 + frac_len(fsp)?;
     let b = match input.get(..n) {
@@ -259,7 +259,7 @@ fn time2_packed(b: &[u8], fsp: u16) -> i64 {
 }
 
 /// Old `DATETIME` (type 12): 8-byte little-endian integer `YYYYMMDDhhmmss`.
-#[inline]
+#[inline(always)]
 pub(crate) fn decode_datetime_old(input: &[u8]) -> Result<(DateTime, usize)> {
     let v = u64::from_le_bytes(fixed::<8>(input, "DATETIME")?);
     let (d, t) = (v / 1_000_000, v % 1_000_000);
@@ -284,7 +284,7 @@ pub(crate) fn decode_datetime_old(input: &[u8]) -> Result<(DateTime, usize)> {
 
 /// `DATETIME2` (type 18): 5 bytes big-endian minus `0x8000000000`: sign bit, 17 bits
 /// `year * 13 + month`, 5 bits day, 5 bits hour, 6 bits minute, 6 bits second; then the fraction.
-#[inline]
+#[inline(always)]
 pub(crate) fn decode_datetime2(input: &[u8], fsp: u16) -> Result<(DateTime, usize)> {
     let n = 5 + frac_len(fsp)?;
     let b = match input.get(..n) {
@@ -325,7 +325,7 @@ pub(crate) fn decode_datetime2(input: &[u8], fsp: u16) -> Result<(DateTime, usiz
 }
 
 /// Old `TIMESTAMP` (type 7): 4-byte little-endian seconds.
-#[inline]
+#[inline(always)]
 pub(crate) fn decode_timestamp_old(input: &[u8]) -> Result<(Timestamp, usize)> {
     let seconds = u32::from_le_bytes(fixed::<4>(input, "TIMESTAMP")?);
     Ok((
@@ -339,7 +339,7 @@ pub(crate) fn decode_timestamp_old(input: &[u8]) -> Result<(Timestamp, usize)> {
 }
 
 /// `TIMESTAMP2` (type 17): 4-byte big-endian seconds, then the fraction.
-#[inline]
+#[inline(always)]
 pub(crate) fn decode_timestamp2(input: &[u8], fsp: u16) -> Result<(Timestamp, usize)> {
     let n = 4 + frac_len(fsp)?;
     let b = match input.get(..n) {

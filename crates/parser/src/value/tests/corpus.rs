@@ -190,6 +190,7 @@ fn image<'a>(
     table: &Table,
     present: &[usize],
     partial: bool,
+    collect: &mut Option<&mut Vec<(ColumnDef, &'a [u8])>>,
 ) -> Result<Vec<Cell<'a>>, String> {
     let mut partial_bits: &[u8] = &[];
     if partial {
@@ -227,6 +228,9 @@ fn image<'a>(
             let (v, n) = decode_value(col, &body[*p..])
                 .map_err(|e| format!("col {c} {:?} meta {}: {e}", col.col_type, col.meta))?;
             cells[c] = Cell::Val(v);
+            if let Some(out) = collect.as_mut() {
+                out.push((*col, &body[*p..*p + n]));
+            }
             *p += n;
         }
         if is_json {
@@ -244,6 +248,14 @@ fn bitmap_cols(bits: &[u8], n: usize) -> Vec<usize> {
 
 /// All rows events of a binlog file, decoded. Errors name the event position.
 pub fn walk(data: &[u8]) -> Result<Vec<Rows<'_>>, String> {
+    walk_collect(data, None)
+}
+
+/// [`walk`], also collecting every non-NULL value's column and bytes into `collect`.
+fn walk_collect<'a>(
+    data: &'a [u8],
+    mut collect: Option<&mut Vec<(ColumnDef, &'a [u8])>>,
+) -> Result<Vec<Rows<'a>>, String> {
     if data.get(..4) != Some(&[0xfe, 0x62, 0x69, 0x6e][..]) {
         return Err("not a binlog".into());
     }
@@ -317,12 +329,12 @@ pub fn walk(data: &[u8]) -> Result<Vec<Rows<'_>>, String> {
                 let mut images = Vec::new();
                 while p < body.len() {
                     images.push(
-                        image(body, &mut p, table, &before, false)
+                        image(body, &mut p, table, &before, false, &mut collect)
                             .map_err(|e| format!("event at {pos}: {e}"))?,
                     );
                     if let Some(a) = &after {
                         images.push(
-                            image(body, &mut p, table, a, typ == 39)
+                            image(body, &mut p, table, a, typ == 39, &mut collect)
                                 .map_err(|e| format!("event at {pos}: {e}"))?,
                         );
                     }
@@ -1082,4 +1094,76 @@ fn mysql_misc_types() {
         events[0].images[0][4].value(),
         Value::Unsigned(3_230_202_323)
     );
+}
+
+/// Throughput of `decode_value` alone over every value of a large binlog (default: the benches'
+/// generated `benches/data/large.binlog`, or `BINVAULT_BENCH_DATA`). Run with
+/// `cargo test --release -p binvault-parser --lib value::tests::corpus::decode_value_throughput -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn decode_value_throughput() {
+    let path = std::env::var_os("BINVAULT_BENCH_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../benches/data/large.binlog")
+        });
+    let Ok(data) = std::fs::read(&path) else {
+        eprintln!("SKIPPED: no benchmark binlog at {}", path.display());
+        return;
+    };
+    // Collect (column, value bytes) once with the walker, then time decode_value alone.
+    let mut work: Vec<(ColumnDef, &[u8])> = Vec::new();
+    walk_collect(&data, Some(&mut work)).expect("walk");
+    let total: usize = work.iter().map(|(_, b)| b.len()).sum();
+    let start = std::time::Instant::now();
+    let rounds = 5;
+    let mut n = 0usize;
+    for _ in 0..rounds {
+        for (c, b) in &work {
+            let (v, used) = decode_value(c, b).expect("decodes");
+            n += used;
+            std::hint::black_box(v);
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    eprintln!(
+        "decode_value: {} values, {:.1} MB of value bytes x{rounds}: {:.0} MB/s, {:.1} M values/s",
+        work.len(),
+        total as f64 / 1e6,
+        n as f64 / secs / 1e6,
+        (work.len() * rounds) as f64 / secs / 1e6
+    );
+    // per type
+    let mut by_type: std::collections::BTreeMap<u8, Vec<(ColumnDef, &[u8])>> = Default::default();
+    for (c, b) in &work {
+        by_type.entry(c.col_type.code()).or_default().push((*c, b));
+    }
+    // per type, on the first 2000 values of each copied together (in cache: the CPU cost alone)
+    let rounds = 500;
+    for (t, items) in &by_type {
+        let items = &items[..items.len().min(2000)];
+        let packed: Vec<u8> = items.iter().flat_map(|(_, b)| b.iter().copied()).collect();
+        let mut at = 0;
+        let items: Vec<(ColumnDef, &[u8])> = items
+            .iter()
+            .map(|(c, b)| {
+                at += b.len();
+                (*c, &packed[at - b.len()..at])
+            })
+            .collect();
+        let start = std::time::Instant::now();
+        for _ in 0..rounds {
+            for (c, b) in &items {
+                let (v, used) = decode_value(c, b).expect("decodes");
+                std::hint::black_box((v, used));
+            }
+        }
+        let s = start.elapsed().as_secs_f64();
+        eprintln!(
+            "  type {t:3} ({:?}): {} values, {:.1} ns/value",
+            ColumnType::from_code(*t),
+            items.len(),
+            s * 1e9 / (items.len() * rounds) as f64
+        );
+    }
 }
