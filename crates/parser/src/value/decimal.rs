@@ -95,6 +95,11 @@ impl<'a> Decimal<'a> {
         Ok((d, size))
     }
 
+    /// Bytes a `DECIMAL(precision, scale)` occupies in a row (`scale <= precision`).
+    pub fn binary_size(precision: u8, scale: u8) -> usize {
+        binary_size(precision, scale)
+    }
+
     /// Builds a decimal from bytes already validated by [`Decimal::decode`].
     pub(crate) fn from_validated(bytes: &'a [u8], precision: u8, scale: u8) -> Decimal<'a> {
         Decimal {

@@ -3,12 +3,34 @@
 //! [`decode_value`] reads the value of one non-NULL column at the start of a slice and returns
 //! a [`Value`] that borrows from it, plus the number of bytes the value occupies. It never
 //! allocates and never panics: every length is checked against the bytes left, and bad data
-//! gives a typed [`Error`](crate::Error) whose offset is relative to the slice.
+//! gives a typed [`Error`] whose offset is relative to the slice.
 //!
 //! Storage formats follow MySQL's `Field::unpack`/`log_event.cc` and MariaDB's equivalents:
 //! integers, floats, dates and length prefixes are little-endian; `DECIMAL`, `BIT`, and the
 //! `*2` temporal types (MySQL 5.6.4+) are big-endian. Text, JSON and decimals are decoded
 //! lazily by the types that wrap them ([`Decimal`], [`Json`]).
+//!
+//! | column type (code) | bytes | value |
+//! |---|---|---|
+//! | TINYINT 1, SMALLINT 2, MEDIUMINT 9, INT 3, BIGINT 8 | 1, 2, 3, 4, 8 | `Signed` / `Unsigned` (`col.unsigned`) |
+//! | FLOAT 4, DOUBLE 5 | 4, 8 | `Float`, `Double` |
+//! | YEAR 13 | 1 | `Year` (0, or 1900 + byte) |
+//! | NEWDECIMAL 246 | `Decimal::binary_size` | `Decimal` (meta `precision << 8 \| scale`) |
+//! | DATE 10 | 3 | `Date` |
+//! | TIME 11 / TIME2 19 | 3 / 3 + (fsp+1)/2 | `Time` |
+//! | DATETIME 12 / DATETIME2 18 | 8 / 5 + (fsp+1)/2 | `DateTime` |
+//! | TIMESTAMP 7 / TIMESTAMP2 17 | 4 / 4 + (fsp+1)/2 | `Timestamp { seconds, micros, fsp }` |
+//! | VARCHAR 15, VAR_STRING 253, CHAR 254 | 1- or 2-byte length (max length < 256 or not) | `Text` / `Binary` / `Bytes` (`col.charset`) |
+//! | BLOB/TEXT 249–252 | 1–4-byte length (meta) | `Text` / `Binary` / `Bytes` |
+//! | ENUM 247, SET 248 | 1–2, 1–8 (meta) | `Enum`, `Set` |
+//! | BIT 16 | `bytes + (bits > 0)` | `Bit { bytes, bits }` |
+//! | JSON 245 | length (meta bytes) + binary JSON | `Json` |
+//! | GEOMETRY 255, VECTOR 242 | length (meta bytes) + data | `Geometry`, `Vector` |
+//! | MariaDB VARCHAR/BLOB COMPRESSED 141/140 | as VARCHAR/BLOB | `Compressed` (raw stored bytes) |
+//! | NULL 6 | 0 | `Null` |
+//!
+//! A JSON column whose partial-update bit is set in a `PARTIAL_UPDATE_ROWS` after image holds
+//! a diff vector instead: decode it with [`decode_json_diffs`].
 
 mod decimal;
 mod json;

@@ -619,6 +619,34 @@ fn json_geometry_vector_and_others() {
 }
 
 #[test]
+fn more_truncations_and_accessors() {
+    use ColumnType::*;
+    all_prefixes_truncated(&col(Float, 4), &[0, 0, 0xc0, 0x3f]);
+    all_prefixes_truncated(&col(Geometry, 4), &[2, 0, 0, 0, 1, 2]);
+    all_prefixes_truncated(&col(Vector, 4), &[4, 0, 0, 0, 0, 0, 0x80, 0x3f]);
+    all_prefixes_truncated(&col(TinyBlob, 1), &[2, 1, 2]);
+    all_prefixes_truncated(&col(VarString, 10), &[2, 1, 2]);
+    all_prefixes_truncated(&col(Set, 8), &[1; 8]);
+    all_prefixes_truncated(&col(NewDate, 0), &[0x5d, 0xd0, 0x0f]);
+    // accessors
+    assert_eq!(Value::Signed(-5).as_i64(), Some(-5));
+    assert_eq!(Value::Signed(-5).as_u64(), None);
+    assert_eq!(Value::Unsigned(u64::MAX).as_i64(), None);
+    assert_eq!(Value::Unsigned(u64::MAX).as_u64(), Some(u64::MAX));
+    assert_eq!(Value::Year(2024).as_i64(), Some(2024));
+    assert_eq!(Value::Set(9).as_u64(), Some(9));
+    assert_eq!(Value::Text(b"x").as_bytes(), Some(&b"x"[..]));
+    assert_eq!(Value::Double(1.0).as_bytes(), None);
+    assert!(Value::Null.is_null());
+    assert_eq!(bit_to_u64(&[1, 0, 0, 0, 0, 0, 0, 0, 0]), None);
+    assert_eq!(BitLiteral::new(&[], 3).to_string(), "b'000'");
+    let j = [0x04, 0x01];
+    let o = Value::Json(super::Json::new(&j)).into_owned();
+    assert_eq!(o, OwnedValue::Json(j.to_vec()));
+    assert_eq!(o.as_value(), Value::Json(super::Json::new(&j)));
+}
+
+#[test]
 fn owned_values_round_trip() {
     let bytes = [0x73, 0xdd];
     let v = dec(&col(ColumnType::NewDecimal, 4 << 8 | 2), &bytes);
