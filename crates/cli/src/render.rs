@@ -578,12 +578,11 @@ impl Renderer for TextRenderer {
                 // Reuse the row buffers of the previous rows event.
                 let mut row = std::mem::take(&mut self.spare).recycle();
                 while reader.next_row(&mut row).map_err(|e| e.rebase(base))? {
-                    let verb = match r.kind {
-                        RowsKind::Write => format!("### INSERT INTO `{schema}`.`{name}`\n### SET\n"),
-                        RowsKind::Delete => format!("### DELETE FROM `{schema}`.`{name}`\n### WHERE\n"),
-                        _ => format!("### UPDATE `{schema}`.`{name}`\n### WHERE\n"),
+                    let _ = match r.kind {
+                        RowsKind::Write => write!(self.line, "### INSERT INTO `{schema}`.`{name}`\n### SET\n"),
+                        RowsKind::Delete => write!(self.line, "### DELETE FROM `{schema}`.`{name}`\n### WHERE\n"),
+                        _ => write!(self.line, "### UPDATE `{schema}`.`{name}`\n### WHERE\n"),
                     };
-                    self.line.push_str(&verb);
                     if let Some(img) = &row.before {
                         self.push_image(img, table)?;
                     }

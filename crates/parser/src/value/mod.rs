@@ -49,11 +49,6 @@ use crate::column::{ColumnDef, ColumnType, BINARY_CHARSET};
 use crate::error::{Error, Result};
 use std::fmt;
 
-/// MariaDB `MYSQL_TYPE_BLOB_COMPRESSED` (a `BLOB`/`TEXT ... COMPRESSED` column).
-const MARIADB_BLOB_COMPRESSED: u8 = 140;
-/// MariaDB `MYSQL_TYPE_VARCHAR_COMPRESSED` (a `VARCHAR ... COMPRESSED` column).
-const MARIADB_VARCHAR_COMPRESSED: u8 = 141;
-
 /// One decoded column value, borrowing from the row bytes.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Value<'a> {
@@ -373,23 +368,19 @@ pub fn decode_value<'a>(col: &ColumnDef, input: &'a [u8]) -> Result<(Value<'a>, 
         }
         T::Null => Ok((Value::Null, 0)),
         T::Decimal => Err(invalid("column type (pre-5.0 DECIMAL is not supported)", 0)),
-        // MariaDB COMPRESSED columns are matched by code (140/141), whichever ColumnType
-        // variant names them.
-        other => match other.code() {
-            MARIADB_VARCHAR_COMPRESSED => {
-                let (b, n) = prefixed(input, varchar_width(col.meta), "VARCHAR COMPRESSED")?;
-                Ok((Value::Compressed(b), n))
-            }
-            MARIADB_BLOB_COMPRESSED => {
-                let width = match col.meta {
-                    1..=4 => usize::from(col.meta),
-                    m => return Err(invalid("BLOB length width", u64::from(m))),
-                };
-                let (b, n) = prefixed(input, width, "BLOB COMPRESSED")?;
-                Ok((Value::Compressed(b), n))
-            }
-            code => Err(invalid("column type", u64::from(code))),
-        },
+        T::VarCharCompressed => {
+            let (b, n) = prefixed(input, varchar_width(col.meta), "VARCHAR COMPRESSED")?;
+            Ok((Value::Compressed(b), n))
+        }
+        T::BlobCompressed => {
+            let width = match col.meta {
+                1..=4 => usize::from(col.meta),
+                m => return Err(invalid("BLOB length width", u64::from(m))),
+            };
+            let (b, n) = prefixed(input, width, "BLOB COMPRESSED")?;
+            Ok((Value::Compressed(b), n))
+        }
+        other => Err(invalid("column type", u64::from(other.code()))),
     }
 }
 
