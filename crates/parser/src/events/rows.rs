@@ -113,10 +113,9 @@ impl<'a> RowsEvent<'a> {
                     (i, &i[..0])
                 };
                 let (i, width) = lenenc("column count")(i)?;
-                if width > (i.len() as u64).saturating_mul(8) {
-                    return invalid(i, "column count", width);
-                }
-                let width = width as usize;
+                // A count beyond the bitmap bytes left fails as a truncated bitmap below;
+                // nothing is sized from it before `rows()` checks it against the table map.
+                let width = usize::try_from(width).unwrap_or(usize::MAX);
                 let (i, before) = take_n(width.div_ceil(8), "columns bitmap")(i)?;
                 let (i, after) = if two_bitmaps {
                     take_n(width.div_ceil(8), "after-image columns bitmap")(i)?
@@ -312,14 +311,13 @@ fn read_image<'r>(
             .map_err(|e| e.rebase(pos as u64))?;
         pos = data.len() - rest.len();
         if opts & PARTIAL_JSON_UPDATES != 0 {
-            let json_cols = present
-                .iter()
-                .filter(|&&c| table.columns[c as usize].col_type == ColumnType::Json)
-                .count();
+            // One bit per JSON column of the table, present in the image or not (as MySQL's
+            // `unpack_row` reads it).
+            let json_cols = table.columns.iter().filter(|c| c.col_type == ColumnType::Json).count();
             let n = json_cols.div_ceil(8);
-            partial_bits = data
-                .get(pos..pos + n)
-                .ok_or_else(|| Error::truncated(pos as u64, "partial JSON bitmap", n as u64, (data.len() - pos) as u64))?;
+            partial_bits = data.get(pos..pos + n).ok_or_else(|| {
+                Error::truncated(pos as u64, "partial JSON bitmap", n as u64, (data.len() - pos) as u64)
+            })?;
             pos += n;
         }
     }
@@ -328,35 +326,115 @@ fn read_image<'r>(
         Error::truncated(pos as u64, "null bitmap", nbytes as u64, (data.len() - pos) as u64)
     })?;
     pos += nbytes;
-    let mut json_idx = 0usize;
     for (n, &c) in present.iter().enumerate() {
         let col = &table.columns[c as usize];
-        let is_json = col.col_type == ColumnType::Json;
         let bit = n + null_shift;
         if nulls[bit / 8] & (1 << (bit % 8)) != 0 {
             img.cells.push((c, Value::Null));
-            if is_json {
-                json_idx += 1;
-            }
             continue;
         }
-        if is_json && !partial_bits.is_empty() {
-            let is_diff = partial_bits
-                .get(json_idx / 8)
-                .is_some_and(|b| b & (1 << (json_idx % 8)) != 0);
-            json_idx += 1;
-            if is_diff {
+        if !partial_bits.is_empty() && col.col_type == ColumnType::Json {
+            let json_idx = table.columns[..c as usize]
+                .iter()
+                .filter(|c| c.col_type == ColumnType::Json)
+                .count();
+            if partial_bits.get(json_idx / 8).is_some_and(|b| b & (1 << (json_idx % 8)) != 0) {
                 let (_, used) = decode_json_diffs(&data[pos..]).map_err(|e| e.rebase(pos as u64))?;
                 img.json_diffs.push((c, &data[pos..pos + used]));
                 pos += used;
                 continue;
             }
-        } else if is_json {
-            json_idx += 1;
         }
         let (v, used) = decode_value(col, &data[pos..]).map_err(|e| e.rebase(pos as u64))?;
         img.cells.push((c, v));
         pos += used;
     }
     Ok(pos)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fde::{ChecksumAlg, Flavor};
+    use crate::value::JsonDiffOp;
+    use crate::events::EventData;
+
+    fn event(code: u8, body: &[u8]) -> Vec<u8> {
+        let size = (19 + body.len()) as u32;
+        let mut e = vec![0, 0, 0, 0, code, 1, 0, 0, 0];
+        e.extend_from_slice(&size.to_le_bytes());
+        e.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+        e.extend_from_slice(body);
+        e
+    }
+
+    /// A table (INT, JSON, INT, JSON) whose PARTIAL_UPDATE_ROWS after image holds columns 3
+    /// and 4 only: the partial bitmap has one bit per JSON column of the table, and column 4
+    /// is the second JSON column (bit 1), as MySQL's `unpack_row` reads it.
+    #[test]
+    fn partial_json_bit_counts_every_json_column_of_the_table() {
+        let mut dec = Decoder::with_format(Format::assumed(Flavor::MySql, ChecksumAlg::Off));
+        let mut tm = vec![7, 0, 0, 0, 0, 0, 1, 0, 1, b'd', 0, 1, b't', 0, 4, 3, 245, 3, 245];
+        tm.extend_from_slice(&[2, 4, 4, 0x0f]);
+        dec.decode(4, &event(19, &tm)).unwrap();
+
+        let mut body = vec![7, 0, 0, 0, 0, 0, 1, 0, 2, 0, 4, 0b0001, 0b1100];
+        body.extend_from_slice(&[0, 1, 0, 0, 0]); // before: no NULL, col 1 = 1
+        body.extend_from_slice(&[1, 0b10, 0]); // value options, partial bits, null bitmap
+        body.extend_from_slice(&[5, 0, 0, 0]); // col 3 = 5
+        let diff = [0u8, 3, b'$', b'.', b'a', 3, 5, 7, 0];
+        body.extend_from_slice(&(diff.len() as u32).to_le_bytes());
+        body.extend_from_slice(&diff);
+        let raw = event(39, &body);
+        let ev = dec.decode(100, &raw).unwrap();
+        let EventData::Rows(r) = &ev.data else { panic!("not rows") };
+        let mut reader = r.rows().unwrap();
+        let mut row = Row::default();
+        assert!(reader.next_row(&mut row).unwrap());
+        assert_eq!(row.before.as_ref().unwrap().cells, vec![(0, Value::Signed(1))]);
+        let after = row.after.as_ref().unwrap();
+        assert_eq!(after.cells, vec![(2, Value::Signed(5))]);
+        assert_eq!(after.json_diffs.len(), 1);
+        let (col, bytes) = after.json_diffs[0];
+        assert_eq!(col, 3);
+        let (diffs, used) = crate::value::decode_json_diffs(bytes).unwrap();
+        assert_eq!(used, bytes.len());
+        let d = diffs.iter().next().unwrap();
+        assert_eq!((d.op, d.path), (JsonDiffOp::Replace, "$.a"));
+        assert_eq!(d.value.unwrap().to_string(), "7");
+        assert!(!reader.next_row(&mut row).unwrap());
+    }
+
+    /// Every truncation of a rows body is a typed error, never a panic.
+    #[test]
+    fn truncated_rows_are_errors() {
+        let mut dec = Decoder::with_format(Format::assumed(Flavor::MySql, ChecksumAlg::Off));
+        let tm = [7, 0, 0, 0, 0, 0, 1, 0, 1, b'd', 0, 1, b't', 0, 2, 3, 15, 2, 0x2c, 1, 0x03];
+        dec.decode(4, &event(19, &tm)).unwrap();
+        let mut body = vec![7, 0, 0, 0, 0, 0, 1, 0, 2, 0b11];
+        body.extend_from_slice(&[0, 9, 0, 0, 0, 2, 0, b'h', b'i']);
+        for cut in 0..body.len() {
+            let raw = event(23, &body[..cut]);
+            match dec.decode(100, &raw) {
+                Err(e) => assert!(e.is_truncated(), "cut {cut}: {e}"),
+                Ok(ev) => {
+                    let EventData::Rows(r) = &ev.data else { panic!("not rows") };
+                    let mut reader = r.rows().unwrap();
+                    let mut row = Row::default();
+                    let res = reader.next_row(&mut row);
+                    assert!(res.is_err() || cut == 10, "cut {cut}: {res:?}");
+                }
+            }
+        }
+        let raw = event(23, &body);
+        let ev = dec.decode(100, &raw).unwrap();
+        let EventData::Rows(r) = &ev.data else { panic!("not rows") };
+        let mut reader = r.rows().unwrap();
+        let mut row = Row::default();
+        assert!(reader.next_row(&mut row).unwrap());
+        assert_eq!(
+            row.after.unwrap().cells,
+            vec![(0, Value::Signed(9)), (1, Value::Bytes(b"hi"))]
+        );
+    }
 }
