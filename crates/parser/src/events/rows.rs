@@ -281,6 +281,12 @@ impl<'r> RowReader<'r> {
         row.before = before;
         row.after = after;
         match result {
+            // A row whose images have no columns takes no bytes: it would repeat forever.
+            Ok(pos) if pos == self.pos => {
+                let at = self.pos as u64;
+                self.pos = self.data.len();
+                Err(Error::invalid(at, "row image without columns", 0).rebase(self.base))
+            }
             Ok(pos) => {
                 self.pos = pos;
                 Ok(true)
