@@ -29,7 +29,9 @@ pub enum Frame {
 /// Finds the event at the start of `buf`. Errors are relative to `buf`.
 #[inline]
 pub fn frame(buf: &[u8], max_event_size: u64) -> Result<Frame> {
-    let Some(size) = buf.get(9..13) else {
+    // The header is checked only once it is whole, so a cut header reads as truncated
+    // whatever bytes it happens to hold.
+    let Some(size) = buf.get(..HEADER_LEN).map(|h| &h[9..13]) else {
         return Ok(Frame::Incomplete(HEADER_LEN - buf.len()));
     };
     let size = u64::from(u32::from_le_bytes([size[0], size[1], size[2], size[3]]));
