@@ -638,8 +638,8 @@ mod tests {
         push_value_json(&mut s, &Value::Timestamp { seconds: 1709251199, micros: 123456, fsp: 6 }).unwrap();
         assert_eq!(s, "\"1709251199.123456\"");
         s.clear();
-        push_value_json(&mut s, &Value::Float(3.14159)).unwrap();
-        assert_eq!(s, "3.14159");
+        push_value_json(&mut s, &Value::Float(2.5e-3)).unwrap();
+        assert_eq!(s, "0.0025");
         s.clear();
         push_value_json(&mut s, &Value::Unsigned(u64::MAX)).unwrap();
         assert_eq!(s, "18446744073709551615");

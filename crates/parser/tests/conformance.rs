@@ -1,4 +1,5 @@
 //! Conformance: every binlog of the external real-server corpus (`../shared/testdata/external`),
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 //! of the shared MariaDB 10.11 samples and of our own `testdata/` decodes completely, with
 //! every checksum verified and every row value decoded; the number of events equals an
 //! independent header walk. Files a PROVENANCE.md marks as broken (its `walk` column is not
