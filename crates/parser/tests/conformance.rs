@@ -1,5 +1,4 @@
 //! Conformance: every binlog of the external real-server corpus (`../shared/testdata/external`),
-#![allow(clippy::expect_used, clippy::unwrap_used)]
 //! of the shared MariaDB 10.11 samples and of our own `testdata/` decodes completely, with
 //! every checksum verified and every row value decoded; the number of events equals an
 //! independent header walk. Files a PROVENANCE.md marks as broken (its `walk` column is not
@@ -7,6 +6,8 @@
 //!
 //! The shared corpus is used in place, never copied. When it is missing the test says so
 //! loudly and skips, except under CI (`CI=true`), where a missing corpus is a failure.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use binvault_parser::{BinlogReader, EventData, SliceReader};
 use binvault_parser::events::rows::Row;
