@@ -36,6 +36,22 @@ pub fn options(verify_checksums: bool) -> DecoderOptions {
     }
 }
 
+/// True when the known bug `name` is listed in `$BINVAULT_FUZZ_TOLERATE` (comma-separated):
+/// its invariant is then not asserted, so that a fuzzing run can look for other bugs until it is
+/// fixed. Unset in `cargo test`, so the regressions under `fuzz/regressions/` keep failing until
+/// the bug is fixed. Known bugs: `json-error-offset` (a binary JSON error about an offset read
+/// from the document names that offset, past the end of the document).
+pub fn tolerated(name: &str) -> bool {
+    static LIST: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    LIST.get_or_init(|| {
+        std::env::var("BINVAULT_FUZZ_TOLERATE")
+            .map(|v| v.split(',').map(|s| s.trim().to_string()).collect())
+            .unwrap_or_default()
+    })
+    .iter()
+    .any(|s| s == name)
+}
+
 fn same_kind(a: &ErrorKind, b: &ErrorKind) -> bool {
     std::mem::discriminant(a) == std::mem::discriminant(b)
 }
@@ -563,7 +579,12 @@ pub fn json(data: &[u8]) -> Option<String> {
             Some(s)
         }
         Err(e) => {
-            assert!(e.offset <= data.len() as u64, "JSON error offset {} past the document: {e}", e.offset);
+            assert!(
+                e.offset <= data.len() as u64 || tolerated("json-error-offset"),
+                "JSON error offset {} past the document ({} bytes): {e}",
+                e.offset,
+                data.len()
+            );
             None
         }
     }
