@@ -143,7 +143,9 @@ fn slice<'a>(
     let avail = limit.saturating_sub(pos);
     match pos.checked_add(n) {
         Some(stop) if stop <= limit => Ok(&doc[pos..stop]),
-        _ => Err(truncated(pos, what, n, avail)),
+        // An offset stored in the document may point past it: the error names the end of
+        // the document, never a position outside it.
+        _ => Err(truncated(pos.min(limit), what, n, avail)),
     }
 }
 
