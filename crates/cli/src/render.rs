@@ -127,25 +127,25 @@ fn push_hex(out: &mut String, bytes: &[u8]) {
     }
 }
 
-/// Appends `s` as a JSON string literal (RFC 8259 escapes).
+/// Appends `s` as a JSON string literal (RFC 8259 escapes), copying runs of plain bytes.
 fn push_json_str(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
     out.push('"');
+    let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let esc: Option<&str> = match b {
-            b'"' => Some("\\\""),
-            b'\\' => Some("\\\\"),
-            b'\n' => Some("\\n"),
-            b'\r' => Some("\\r"),
-            b'\t' => Some("\\t"),
-            0..=0x1f => None,
-            _ => continue,
-        };
+    for (i, &b) in bytes.iter().enumerate() {
+        if b >= 0x20 && b != b'"' && b != b'\\' {
+            continue;
+        }
+        // `i` is at an ASCII byte, so both slices end on character boundaries.
         out.push_str(&s[start..i]);
-        match esc {
-            Some(e) => out.push_str(e),
-            None => {
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            _ => {
                 let _ = write!(out, "\\u{:04x}", b);
             }
         }
@@ -163,17 +163,11 @@ fn lossy(b: &[u8]) -> std::borrow::Cow<'_, str> {
 pub fn push_value_json(out: &mut String, v: &Value<'_>) -> Result<(), Error> {
     match v {
         Value::Null => out.push_str("null"),
-        Value::Signed(n) => {
-            let _ = write!(out, "{n}");
-        }
-        Value::Unsigned(n) => {
-            let _ = write!(out, "{n}");
-        }
+        Value::Signed(n) => out.push_str(itoa::Buffer::new().format(*n)),
+        Value::Unsigned(n) => out.push_str(itoa::Buffer::new().format(*n)),
         Value::Float(f) => push_float(out, f64::from(*f), Some(*f)),
         Value::Double(d) => push_float(out, *d, None),
-        Value::Year(y) => {
-            let _ = write!(out, "{y}");
-        }
+        Value::Year(y) => out.push_str(itoa::Buffer::new().format(*y)),
         Value::Decimal(d) => {
             let _ = write!(out, "\"{d}\"");
         }
@@ -193,12 +187,8 @@ pub fn push_value_json(out: &mut String, v: &Value<'_>) -> Result<(), Error> {
         }
         Value::Text(b) | Value::Bytes(b) => push_bytes_json(out, b, true),
         Value::Binary(b) | Value::Geometry(b) | Value::Vector(b) | Value::Compressed(b) => push_bytes_json(out, b, false),
-        Value::Enum(n) => {
-            let _ = write!(out, "{n}");
-        }
-        Value::Set(n) => {
-            let _ = write!(out, "{n}");
-        }
+        Value::Enum(n) => out.push_str(itoa::Buffer::new().format(*n)),
+        Value::Set(n) => out.push_str(itoa::Buffer::new().format(*n)),
         Value::Bit { bytes, bits } => {
             let _ = write!(out, "\"{}\"", BitLiteral::new(bytes, *bits));
         }
@@ -227,7 +217,9 @@ impl JsonRenderer {
             if n > 0 {
                 self.line.push(',');
             }
-            let _ = write!(self.line, "\"{}\":", col + 1);
+            self.line.push('"');
+            self.line.push_str(itoa::Buffer::new().format(col + 1));
+            self.line.push_str("\":");
             push_value_json(&mut self.line, v)?;
         }
         for (n, (col, diff)) in img.json_diffs.iter().enumerate() {
