@@ -39,8 +39,8 @@ pub fn options(verify_checksums: bool) -> DecoderOptions {
 /// True when the known bug `name` is listed in `$BINVAULT_FUZZ_TOLERATE` (comma-separated):
 /// its invariant is then not asserted, so that a fuzzing run can look for other bugs until it is
 /// fixed. Unset in `cargo test`, so the regressions under `fuzz/regressions/` keep failing until
-/// the bug is fixed. Known bugs: `json-error-offset` (a binary JSON error about an offset read
-/// from the document names that offset, past the end of the document).
+/// the bug is fixed. Names used so far (all fixed): `json-error-offset` (a binary JSON error about
+/// an offset read from the document named that offset, past the end of the document).
 pub fn tolerated(name: &str) -> bool {
     static LIST: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     LIST.get_or_init(|| {
