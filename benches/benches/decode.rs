@@ -33,24 +33,46 @@ fn benches(c: &mut Criterion) {
         ours.rows,
         ours.values
     );
-    assert_eq!(events, ours.events, "header walk and decoder disagree on the event count");
-    assert_eq!(ours, theirs, "binvault and mysql_common did not decode the same rows and values");
+    assert_eq!(
+        events, ours.events,
+        "header walk and decoder disagree on the event count"
+    );
+    assert_eq!(
+        ours, theirs,
+        "binvault and mysql_common did not decode the same rows and values"
+    );
 
     // Criterion prints both rates for ElementsAndBytes: bytes/s of the input file and
     // events/s (parse_event) or rows/s (rows_decode).
     let mut g = c.benchmark_group("parse_event");
-    g.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
-    g.throughput(Throughput::ElementsAndBytes { elements: events, bytes });
-    g.bench_function("header_walk_crc", |b| b.iter(|| header_walk_crc(black_box(&data))));
-    g.bench_function("crc32fast_one_call", |b| b.iter(|| crc32fast::hash(black_box(&data[4..]))));
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    g.throughput(Throughput::ElementsAndBytes {
+        elements: events,
+        bytes,
+    });
+    g.bench_function("header_walk_crc", |b| {
+        b.iter(|| header_walk_crc(black_box(&data)))
+    });
+    g.bench_function("crc32fast_one_call", |b| {
+        b.iter(|| crc32fast::hash(black_box(&data[4..])))
+    });
     g.finish();
 
     // mysql_common takes seconds per pass: 10 samples of one pass each is the minimum.
     let mut g = c.benchmark_group("rows_decode");
-    g.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
-    g.throughput(Throughput::ElementsAndBytes { elements: ours.rows, bytes });
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5));
+    g.throughput(Throughput::ElementsAndBytes {
+        elements: ours.rows,
+        bytes,
+    });
     g.bench_function("full", |b| b.iter(|| binvault_full(black_box(&data))));
-    g.bench_function("mysql_common", |b| b.iter(|| mysql_common_full(black_box(&data), true)));
+    g.bench_function("mysql_common", |b| {
+        b.iter(|| mysql_common_full(black_box(&data), true))
+    });
     g.finish();
 }
 

@@ -2,7 +2,10 @@
 //! profilers (`perf record`, `valgrind --tool=callgrind`) without criterion or mysql_common.
 fn main() {
     let data = binvault_benches::load_data();
-    let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(10);
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(10);
     let start = std::time::Instant::now();
     let mut counts = binvault_benches::Counts::default();
     for _ in 0..n {

@@ -6,8 +6,10 @@
 
 use binvault_parser::decoder::{verify_crc, DEFAULT_MAX_EVENT_SIZE};
 use binvault_parser::events::rows::Row;
-use binvault_parser::header::{HEADER_LEN, CHECKSUM_LEN};
-use binvault_parser::{frame, EventData, EventHeader, EventType, FormatDescriptionEvent, Frame, SliceReader};
+use binvault_parser::header::{CHECKSUM_LEN, HEADER_LEN};
+use binvault_parser::{
+    frame, EventData, EventHeader, EventType, FormatDescriptionEvent, Frame, SliceReader,
+};
 use std::hint::black_box;
 use std::path::PathBuf;
 
@@ -18,7 +20,9 @@ pub const DATA_ENV: &str = "BINVAULT_BENCH_DATA";
 pub fn data_path() -> PathBuf {
     match std::env::var_os(DATA_ENV) {
         Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data").join("large.binlog"),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("data")
+            .join("large.binlog"),
     }
 }
 
@@ -138,9 +142,9 @@ pub fn mysql_common_full(data: &[u8], verify_crc: bool) -> std::io::Result<Count
         let Some(d) = ev.read_data()? else { continue };
         if let MEventData::RowsEvent(r) = &d {
             c.rows_events += 1;
-            let tme = reader
-                .get_tme(r.table_id())
-                .ok_or_else(|| Error::new(ErrorKind::InvalidData, "rows event without table map"))?;
+            let tme = reader.get_tme(r.table_id()).ok_or_else(|| {
+                Error::new(ErrorKind::InvalidData, "rows event without table map")
+            })?;
             for row in r.rows(tme) {
                 let (before, after) = row?;
                 c.rows += 1;
@@ -174,7 +178,9 @@ mod tests {
     use super::*;
 
     fn testdata(rel: &str) -> Vec<u8> {
-        let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata").join(rel);
+        let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../testdata")
+            .join(rel);
         std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
     }
 
@@ -184,7 +190,10 @@ mod tests {
     #[test]
     fn same_work_as_mysql_common() {
         let Ok(data) = std::fs::read(data_path()) else {
-            eprintln!("skipped: no bench data at {} (benches/generate-data.sh)", data_path().display());
+            eprintln!(
+                "skipped: no bench data at {} (benches/generate-data.sh)",
+                data_path().display()
+            );
             return;
         };
         let data = prefix_at_event_boundary(&data, 4 << 20);
@@ -198,7 +207,11 @@ mod tests {
     #[test]
     fn header_walk_counts_every_event() {
         let data = testdata("crc32-full/mariadb-bin.000001");
-        let n = SliceReader::new(&data).map(|e| e.map(|_| ())).collect::<Result<Vec<_>, _>>().unwrap().len();
+        let n = SliceReader::new(&data)
+            .map(|e| e.map(|_| ()))
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap()
+            .len();
         assert_eq!(header_walk_crc(&data).unwrap(), n as u64);
     }
 

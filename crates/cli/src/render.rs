@@ -4,10 +4,10 @@
 //! straight into the output buffer, and row buffers are reused, so nothing is allocated per
 //! value.
 
-use binvault_parser::events::rows::{Image, Row, RowsKind};
-use binvault_parser::events::table_map::TableInfo;
 use binvault_parser::events::payload::PayloadCompression;
+use binvault_parser::events::rows::{Image, Row, RowsKind};
 use binvault_parser::events::statement::QueryEvent;
+use binvault_parser::events::table_map::TableInfo;
 use binvault_parser::value::{decode_json_diffs, BitLiteral, JsonDiffOp, Value};
 use binvault_parser::{BinlogReader, Error, Event, EventData};
 use std::fmt::Write as _;
@@ -186,7 +186,9 @@ pub fn push_value_json(out: &mut String, v: &Value<'_>) -> Result<(), Error> {
             }
         }
         Value::Text(b) | Value::Bytes(b) => push_bytes_json(out, b, true),
-        Value::Binary(b) | Value::Geometry(b) | Value::Vector(b) | Value::Compressed(b) => push_bytes_json(out, b, false),
+        Value::Binary(b) | Value::Geometry(b) | Value::Vector(b) | Value::Compressed(b) => {
+            push_bytes_json(out, b, false)
+        }
         Value::Enum(n) => out.push_str(itoa::Buffer::new().format(*n)),
         Value::Set(n) => out.push_str(itoa::Buffer::new().format(*n)),
         Value::Bit { bytes, bits } => {
@@ -256,7 +258,11 @@ impl JsonRenderer {
         push_json_str(&mut self.line, &lossy(q.schema));
         self.line.push_str(",\"query\":");
         push_json_str(&mut self.line, &lossy(&q.query));
-        let _ = write!(self.line, ",\"thread_id\":{},\"error_code\":{}", q.thread_id, q.error_code);
+        let _ = write!(
+            self.line,
+            ",\"thread_id\":{},\"error_code\":{}",
+            q.thread_id, q.error_code
+        );
     }
 }
 
@@ -291,12 +297,20 @@ impl Renderer for JsonRenderer {
         );
         match &ev.data {
             EventData::FormatDescription(f) => {
-                let _ = write!(line, ",\"binlog_version\":{},\"server_version\":", f.binlog_version);
+                let _ = write!(
+                    line,
+                    ",\"binlog_version\":{},\"server_version\":",
+                    f.binlog_version
+                );
                 push_json_str(line, &lossy(f.server_version));
-                let _ = write!(line, ",\"checksum\":\"{}\"", match f.checksum() {
-                    binvault_parser::ChecksumAlg::Crc32 => "crc32",
-                    binvault_parser::ChecksumAlg::Off => "none",
-                });
+                let _ = write!(
+                    line,
+                    ",\"checksum\":\"{}\"",
+                    match f.checksum() {
+                        binvault_parser::ChecksumAlg::Crc32 => "crc32",
+                        binvault_parser::ChecksumAlg::Off => "none",
+                    }
+                );
             }
             EventData::Query(q) => self.push_query(q),
             EventData::Rotate(r) => {
@@ -318,7 +332,11 @@ impl Renderer for JsonRenderer {
                 match &u.value {
                     None => line.push_str(",\"value\":null"),
                     Some(v) => {
-                        let _ = write!(line, ",\"value_type\":{},\"charset\":{},\"value\":", v.kind, v.charset);
+                        let _ = write!(
+                            line,
+                            ",\"value_type\":{},\"charset\":{},\"value\":",
+                            v.kind, v.charset
+                        );
                         push_bytes_json(line, v.bytes, v.kind == 0);
                     }
                 }
@@ -371,7 +389,11 @@ impl Renderer for JsonRenderer {
                 push_json_str(line, &lossy(q));
             }
             EventData::XaPrepare(x) => {
-                let _ = write!(line, ",\"one_phase\":{},\"format_id\":{},\"gtrid\":", x.one_phase, x.format_id);
+                let _ = write!(
+                    line,
+                    ",\"one_phase\":{},\"format_id\":{},\"gtrid\":",
+                    x.one_phase, x.format_id
+                );
                 push_bytes_json(line, x.gtrid, true);
                 line.push_str(",\"bqual\":");
                 push_bytes_json(line, x.bqual, true);
@@ -385,7 +407,12 @@ impl Renderer for JsonRenderer {
                 self.push_query(&e.query);
             }
             EventData::BeginLoadQuery(b) => {
-                let _ = write!(self.line, ",\"file_id\":{},\"block_len\":{}", b.file_id, b.data.len());
+                let _ = write!(
+                    self.line,
+                    ",\"file_id\":{},\"block_len\":{}",
+                    b.file_id,
+                    b.data.len()
+                );
             }
             EventData::TableMap(t) => {
                 let _ = write!(line, ",\"table_id\":{},\"schema\":", t.table_id);
@@ -395,8 +422,14 @@ impl Renderer for JsonRenderer {
                 let _ = write!(line, ",\"columns\":{}", t.column_count());
             }
             EventData::Rows(r) => {
-                let _ = write!(line, ",\"table_id\":{},\"rows_flags\":{}", r.table_id, r.flags);
-                let reader = r.rows().map_err(|e| e.rebase(ev.pos + ev.body_offset as u64));
+                let _ = write!(
+                    line,
+                    ",\"table_id\":{},\"rows_flags\":{}",
+                    r.table_id, r.flags
+                );
+                let reader = r
+                    .rows()
+                    .map_err(|e| e.rebase(ev.pos + ev.body_offset as u64));
                 let mut reader = reader?;
                 let t: &TableInfo = reader.table();
                 self.line.push_str(",\"schema\":");
@@ -482,7 +515,12 @@ pub struct TextRenderer {
 
 impl TextRenderer {
     pub fn new(file: &str) -> Self {
-        TextRenderer { file: file.to_string(), line: String::new(), payload: None, spare: Row::default() }
+        TextRenderer {
+            file: file.to_string(),
+            line: String::new(),
+            payload: None,
+            spare: Row::default(),
+        }
     }
 
     fn push_image(&mut self, img: &Image<'_>, table: &TableInfo) -> Result<(), Error> {
@@ -502,7 +540,12 @@ impl TextRenderer {
             self.line.push('\n');
         }
         for (col, diff) in &img.json_diffs {
-            let _ = writeln!(self.line, "###   @{}=<JSON partial update, {} bytes>", col + 1, diff.len());
+            let _ = writeln!(
+                self.line,
+                "###   @{}=<JSON partial update, {} bytes>",
+                col + 1,
+                diff.len()
+            );
         }
         Ok(())
     }
@@ -533,16 +576,31 @@ impl Renderer for TextRenderer {
         );
         match &ev.data {
             EventData::FormatDescription(f) => {
-                let _ = writeln!(self.line, "# server version {} ({})", lossy(f.server_version), self.file);
+                let _ = writeln!(
+                    self.line,
+                    "# server version {} ({})",
+                    lossy(f.server_version),
+                    self.file
+                );
             }
             EventData::Query(q) => {
-                let _ = writeln!(self.line, "use `{}`;\n{};", lossy(q.schema), lossy(&q.query));
+                let _ = writeln!(
+                    self.line,
+                    "use `{}`;\n{};",
+                    lossy(q.schema),
+                    lossy(&q.query)
+                );
             }
             EventData::MariaAnnotateRows(q) | EventData::RowsQuery(q) => {
                 let _ = writeln!(self.line, "# Query: {}", lossy(q));
             }
             EventData::Rotate(r) => {
-                let _ = writeln!(self.line, "# rotate to {}:{}", lossy(r.next_file), r.position);
+                let _ = writeln!(
+                    self.line,
+                    "# rotate to {}:{}",
+                    lossy(r.next_file),
+                    r.position
+                );
             }
             EventData::Xid(x) => {
                 let _ = writeln!(self.line, "COMMIT /* xid={x} */;");
@@ -551,7 +609,11 @@ impl Renderer for TextRenderer {
                 let _ = writeln!(self.line, "SET @@SESSION.GTID_NEXT= '{}:{}';", g.sid, g.gno);
             }
             EventData::MariaGtid(g) => {
-                let _ = writeln!(self.line, "# GTID {}-{}-{}", g.domain_id, ev.header.server_id, g.seq_no);
+                let _ = writeln!(
+                    self.line,
+                    "# GTID {}-{}-{}",
+                    g.domain_id, ev.header.server_id, g.seq_no
+                );
             }
             EventData::TableMap(t) => {
                 let _ = writeln!(
@@ -571,8 +633,13 @@ impl Renderer for TextRenderer {
                 let mut row = std::mem::take(&mut self.spare).recycle();
                 while reader.next_row(&mut row).map_err(|e| e.rebase(base))? {
                     let _ = match r.kind {
-                        RowsKind::Write => write!(self.line, "### INSERT INTO `{schema}`.`{name}`\n### SET\n"),
-                        RowsKind::Delete => write!(self.line, "### DELETE FROM `{schema}`.`{name}`\n### WHERE\n"),
+                        RowsKind::Write => {
+                            write!(self.line, "### INSERT INTO `{schema}`.`{name}`\n### SET\n")
+                        }
+                        RowsKind::Delete => write!(
+                            self.line,
+                            "### DELETE FROM `{schema}`.`{name}`\n### WHERE\n"
+                        ),
                         _ => write!(self.line, "### UPDATE `{schema}`.`{name}`\n### WHERE\n"),
                     };
                     if let Some(img) = &row.before {
@@ -624,10 +691,25 @@ mod tests {
     #[test]
     fn values_follow_the_json_contract() {
         let mut s = String::new();
-        push_value_json(&mut s, &Value::Bit { bytes: &[0x15, 0x55], bits: 13 }).unwrap();
+        push_value_json(
+            &mut s,
+            &Value::Bit {
+                bytes: &[0x15, 0x55],
+                bits: 13,
+            },
+        )
+        .unwrap();
         assert_eq!(s, "\"b'1010101010101'\"");
         s.clear();
-        push_value_json(&mut s, &Value::Timestamp { seconds: 1709251199, micros: 123456, fsp: 6 }).unwrap();
+        push_value_json(
+            &mut s,
+            &Value::Timestamp {
+                seconds: 1709251199,
+                micros: 123456,
+                fsp: 6,
+            },
+        )
+        .unwrap();
         assert_eq!(s, "\"1709251199.123456\"");
         s.clear();
         push_value_json(&mut s, &Value::Float(2.5e-3)).unwrap();

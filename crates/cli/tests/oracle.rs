@@ -33,13 +33,16 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use compare::Matched;
-use vv::{Cell, OracleOutput, RowKind};
 use serde_json::Value;
+use vv::{Cell, OracleOutput, RowKind};
 
 const BINLOG_MAGIC: &[u8; 4] = b"\xfebin";
 /// How many mismatches to print (override with BINVAULT_ORACLE_SHOW=N).
 fn max_shown() -> usize {
-    std::env::var("BINVAULT_ORACLE_SHOW").ok().and_then(|v| v.parse().ok()).unwrap_or(20)
+    std::env::var("BINVAULT_ORACLE_SHOW")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20)
 }
 
 fn workspace_root() -> PathBuf {
@@ -64,13 +67,19 @@ fn loud_skip(what: &str) {
 }
 
 fn oracle_tool() -> Option<String> {
-    let tool = std::env::var("BINVAULT_ORACLE_TOOL").unwrap_or_else(|_| "mariadb-binlog".to_string());
-    let ok = Command::new(&tool).arg("--no-defaults").arg("--version").output().is_ok_and(|o| o.status.success());
+    let tool =
+        std::env::var("BINVAULT_ORACLE_TOOL").unwrap_or_else(|_| "mariadb-binlog".to_string());
+    let ok = Command::new(&tool)
+        .arg("--no-defaults")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     ok.then_some(tool)
 }
 
 fn tmp_dir(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("oracle-{}-{name}", std::process::id()));
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("oracle-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&d).expect("create temp dir");
     d
 }
@@ -94,8 +103,16 @@ fn collect_binlogs(dir: &Path, label_root: &Path, tmp: &Path, out: &mut Vec<Binl
             collect_binlogs(&p, label_root, tmp, out);
             continue;
         }
-        let label = p.strip_prefix(label_root).unwrap_or(&p).display().to_string();
-        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        let label = p
+            .strip_prefix(label_root)
+            .unwrap_or(&p)
+            .display()
+            .to_string();
+        let name = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
         if let Some(stem) = name.strip_suffix(".gz") {
             let mut head = [0u8; 4];
             let mut gz = flate2::read::GzDecoder::new(std::fs::File::open(&p).expect("open .gz"));
@@ -105,17 +122,29 @@ fn collect_binlogs(dir: &Path, label_root: &Path, tmp: &Path, out: &mut Vec<Binl
             let dst = tmp.join(label.replace('/', "__").trim_end_matches(".gz"));
             let mut gz = flate2::read::GzDecoder::new(std::fs::File::open(&p).expect("open .gz"));
             let mut f = std::fs::File::create(&dst).expect("create gunzip target");
-            std::io::copy(&mut gz, &mut f).unwrap_or_else(|e| panic!("gunzip {}: {e}", p.display()));
+            std::io::copy(&mut gz, &mut f)
+                .unwrap_or_else(|e| panic!("gunzip {}: {e}", p.display()));
             let stored = p.with_file_name(format!("{stem}.decoded-vv.txt"));
-            out.push(Binlog { label, path: dst, stored_oracle: stored.exists().then_some(stored) });
+            out.push(Binlog {
+                label,
+                path: dst,
+                stored_oracle: stored.exists().then_some(stored),
+            });
         } else {
             let mut head = [0u8; 4];
-            let is_binlog = std::fs::File::open(&p).and_then(|mut f| f.read_exact(&mut head)).is_ok() && &head == BINLOG_MAGIC;
+            let is_binlog = std::fs::File::open(&p)
+                .and_then(|mut f| f.read_exact(&mut head))
+                .is_ok()
+                && &head == BINLOG_MAGIC;
             if !is_binlog {
                 continue;
             }
             let stored = p.with_file_name(format!("{name}.decoded-vv.txt"));
-            out.push(Binlog { label, path: p.clone(), stored_oracle: stored.exists().then_some(stored) });
+            out.push(Binlog {
+                label,
+                path: p.clone(),
+                stored_oracle: stored.exists().then_some(stored),
+            });
         }
     }
 }
@@ -123,12 +152,22 @@ fn collect_binlogs(dir: &Path, label_root: &Path, tmp: &Path, out: &mut Vec<Binl
 fn run_oracle(tool: &str, file: &Path) -> Result<Vec<u8>, String> {
     let out = Command::new(tool)
         .env("TZ", "UTC")
-        .args(["--no-defaults", "-vv", "--print-table-metadata", "--base64-output=DECODE-ROWS"])
+        .args([
+            "--no-defaults",
+            "-vv",
+            "--print-table-metadata",
+            "--base64-output=DECODE-ROWS",
+        ])
         .arg(file)
         .output()
         .map_err(|e| format!("cannot run {tool}: {e}"))?;
     if !out.status.success() {
-        return Err(format!("{tool} failed ({}) on {}: {}", out.status, file.display(), String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "{tool} failed ({}) on {}: {}",
+            out.status,
+            file.display(),
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
     Ok(out.stdout)
 }
@@ -155,7 +194,11 @@ fn run_binvault(file: &Path) -> (Vec<Value>, Option<String>) {
             Ok(v @ Value::Object(_)) => events.push(v),
             Ok(_) | Err(_) => {
                 problem.get_or_insert_with(|| {
-                    format!("stdout line {} is not a JSON object: {}", i + 1, String::from_utf8_lossy(&line[..line.len().min(200)]))
+                    format!(
+                        "stdout line {} is not a JSON object: {}",
+                        i + 1,
+                        String::from_utf8_lossy(&line[..line.len().min(200)])
+                    )
                 });
             }
         }
@@ -215,12 +258,18 @@ fn image_of<'a>(row: &'a Value, k: &str) -> Option<&'a serde_json::Map<String, V
 fn compare_file(label: &str, oracle: &OracleOutput, events: &[Value], rep: &mut Report) {
     rep.files += 1;
     rep.oracle_value_lines += oracle.value_lines;
-    let by_pos: HashMap<u64, &Value> = events.iter().filter_map(|e| Some((num_field(e, "pos")?, e))).collect();
+    let by_pos: HashMap<u64, &Value> = events
+        .iter()
+        .filter_map(|e| Some((num_field(e, "pos")?, e)))
+        .collect();
 
     // framing: every event the oracle printed must be at the same offsets in binvault's output
     for h in &oracle.events {
         match by_pos.get(&h.pos) {
-            None => rep.problem(format!("{label} pos {}: binvault has no event there (oracle: {} ending at {})", h.pos, h.name, h.end)),
+            None => rep.problem(format!(
+                "{label} pos {}: binvault has no event there (oracle: {} ending at {})",
+                h.pos, h.name, h.end
+            )),
             Some(e) if num_field(e, "end") != Some(h.end) => rep.problem(format!(
                 "{label} pos {}: binvault end {:?} != oracle end_log_pos {} ({})",
                 h.pos,
@@ -239,15 +288,32 @@ fn compare_file(label: &str, oracle: &OracleOutput, events: &[Value], rep: &mut 
         for h in &g.events {
             covered.insert(h.pos);
             rep.rows_events += 1;
-            let Some(ev) = by_pos.get(&h.pos) else { continue }; // reported above
-            let ty = ev.get("type").and_then(Value::as_str).unwrap_or("").to_ascii_lowercase();
+            let Some(ev) = by_pos.get(&h.pos) else {
+                continue;
+            }; // reported above
+            let ty = ev
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_ascii_lowercase();
             let verb = h.name.split('_').next().unwrap_or("").to_ascii_lowercase();
-            if !ty.contains(&verb) || !ty.contains("rows") || (h.name.contains("compressed") && !ty.contains("compress")) {
-                rep.problem(format!("{label} pos {}: binvault type {ty:?} for oracle {}", h.pos, h.name));
+            if !ty.contains(&verb)
+                || !ty.contains("rows")
+                || (h.name.contains("compressed") && !ty.contains("compress"))
+            {
+                rep.problem(format!(
+                    "{label} pos {}: binvault type {ty:?} for oracle {}",
+                    h.pos, h.name
+                ));
             }
             match ev.get("rows").and_then(Value::as_array) {
-                Some(rows) => brows.extend(rows.iter().enumerate().map(|(i, r)| (h.pos, i, r, *ev))),
-                None => rep.problem(format!("{label} pos {}: binvault {ty:?} event has no \"rows\" list", h.pos)),
+                Some(rows) => {
+                    brows.extend(rows.iter().enumerate().map(|(i, r)| (h.pos, i, r, *ev)))
+                }
+                None => rep.problem(format!(
+                    "{label} pos {}: binvault {ty:?} event has no \"rows\" list",
+                    h.pos
+                )),
             }
         }
         if brows.len() != g.rows.len() {
@@ -262,7 +328,8 @@ fn compare_file(label: &str, oracle: &OracleOutput, events: &[Value], rep: &mut 
             rep.rows += 1;
             let Some(&(pos, ri, brow, ev)) = brows.get(i) else {
                 // no binvault row to compare with: every oracle value of this row is a mismatch
-                let n = orow.before.as_ref().map_or(0, Vec::len) + orow.after.as_ref().map_or(0, Vec::len);
+                let n = orow.before.as_ref().map_or(0, Vec::len)
+                    + orow.after.as_ref().map_or(0, Vec::len);
                 rep.checked += n;
                 rep.value_mismatches += n;
                 continue;
@@ -308,18 +375,25 @@ fn compare_file(label: &str, oracle: &OracleOutput, events: &[Value], rep: &mut 
                         c.line
                     );
                     let Some(actual) = bimg.get(&c.col.to_string()) else {
-                        rep.mismatch(format!("{at}: column missing in binvault's image (expected {})", show_cell(c)));
+                        rep.mismatch(format!(
+                            "{at}: column missing in binvault's image (expected {})",
+                            show_cell(c)
+                        ));
                         continue;
                     };
                     match compare::expected(c) {
-                        Err(e) => rep.mismatch(format!("{at}: cannot interpret oracle value {}: {e}", show_cell(c))),
+                        Err(e) => rep.mismatch(format!(
+                            "{at}: cannot interpret oracle value {}: {e}",
+                            show_cell(c)
+                        )),
                         Ok(exp) => match compare::check(&exp, actual) {
                             Ok(m) => *rep.matched.entry(m).or_default() += 1,
                             Err(e) => rep.mismatch(format!("{at}: {e}")),
                         },
                     }
                 }
-                let known: std::collections::HashSet<String> = cells.iter().map(|c| c.col.to_string()).collect();
+                let known: std::collections::HashSet<String> =
+                    cells.iter().map(|c| c.col.to_string()).collect();
                 let extra: Vec<&String> = bimg.keys().filter(|k| !known.contains(*k)).collect();
                 if !extra.is_empty() {
                     rep.problem(format!("{label} pos {pos} row {ri} {img_name}: binvault has columns {extra:?} the oracle does not print"));
@@ -332,7 +406,10 @@ fn compare_file(label: &str, oracle: &OracleOutput, events: &[Value], rep: &mut 
         if e.get("rows").is_some_and(Value::is_array) {
             let pos = num_field(e, "pos").unwrap_or(0);
             if !covered.contains(&pos) {
-                rep.problem(format!("{label} pos {pos}: binvault rows event {:?} has no oracle counterpart", e.get("type")));
+                rep.problem(format!(
+                    "{label} pos {pos}: binvault rows event {:?} has no oracle counterpart",
+                    e.get("type")
+                ));
             }
         }
     }
@@ -376,7 +453,10 @@ fn assert_report(title: &str, rep: &Report) {
         failures.push("no values were compared".to_string());
     }
     if rep.checked != rep.oracle_value_lines {
-        failures.push(format!("compared {} values but the oracle printed {} @N lines", rep.checked, rep.oracle_value_lines));
+        failures.push(format!(
+            "compared {} values but the oracle printed {} @N lines",
+            rep.checked, rep.oracle_value_lines
+        ));
     }
     if rep.value_mismatches + rep.problems > 0 {
         failures.push(format!(
@@ -427,7 +507,9 @@ fn check_live(title: &str, tool: &str, binlogs: &[Binlog], rep: &mut Report) {
 
 fn check_stored(title: &str, binlogs: &[Binlog], rep: &mut Report) {
     for b in binlogs {
-        let Some(txt) = &b.stored_oracle else { continue };
+        let Some(txt) = &b.stored_oracle else {
+            continue;
+        };
         let raw = std::fs::read(txt).unwrap_or_else(|e| panic!("read {}: {e}", txt.display()));
         let oracle = match vv::parse(&raw) {
             Ok(o) => o,
@@ -458,11 +540,17 @@ fn rows_match_oracle_on_testdata() {
     let tmp = tmp_dir("testdata");
     let mut binlogs = Vec::new();
     collect_binlogs(&root, &root, &tmp, &mut binlogs);
-    assert!(!binlogs.is_empty(), "no binlogs under {} (run testdata/generate.sh)", root.display());
+    assert!(
+        !binlogs.is_empty(),
+        "no binlogs under {} (run testdata/generate.sh)",
+        root.display()
+    );
     let Some(tool) = oracle_tool() else {
         let msg = "mariadb-binlog not found (or BINVAULT_ORACLE_TOOL not runnable)";
         if is_ci() {
-            panic!("{msg}: it is required under CI=true; install it with scripts/install-test-deps.sh");
+            panic!(
+                "{msg}: it is required under CI=true; install it with scripts/install-test-deps.sh"
+            );
         }
         loud_skip(msg);
         let _ = std::fs::remove_dir_all(&tmp);
@@ -529,9 +617,18 @@ fn oracle_output_is_fully_understood() {
     for b in &binlogs {
         let raw = run_oracle(&tool, &b.path).unwrap_or_else(|e| panic!("{e}"));
         let o = vv::parse(&raw).unwrap_or_else(|e| panic!("{}: {e}", b.label));
-        assert_eq!(o.cells(), o.value_lines, "{}: parsed cells vs @N lines", b.label);
+        assert_eq!(
+            o.cells(),
+            o.value_lines,
+            "{}: parsed cells vs @N lines",
+            b.label
+        );
         if o.value_lines > 0 {
-            assert!(o.has_table_metadata, "{}: no # Columns( blocks (--print-table-metadata)", b.label);
+            assert!(
+                o.has_table_metadata,
+                "{}: no # Columns( blocks (--print-table-metadata)",
+                b.label
+            );
         }
         for g in &o.groups {
             for r in &g.rows {
@@ -539,11 +636,27 @@ fn oracle_output_is_fully_understood() {
                     total += 1;
                     *types.entry(type_family(&c.type_name)).or_default() += 1;
                     if let Err(e) = compare::expected(c) {
-                        errors.push(format!("{} line {} @{} {}: {e}: {}", b.label, c.line, c.col, c.type_name, show_cell(c)));
+                        errors.push(format!(
+                            "{} line {} @{} {}: {e}: {}",
+                            b.label,
+                            c.line,
+                            c.col,
+                            c.type_name,
+                            show_cell(c)
+                        ));
                     }
                     if c.type_name.ends_with(" COMPRESSED") && !c.is_null {
-                        if let Ok(compare::Expected::Compressed { plain: None, stored }) = compare::expected(c) {
-                            errors.push(format!("{} line {}: cannot decompress {}", b.label, c.line, compare::show_bytes(&stored)));
+                        if let Ok(compare::Expected::Compressed {
+                            plain: None,
+                            stored,
+                        }) = compare::expected(c)
+                        {
+                            errors.push(format!(
+                                "{} line {}: cannot decompress {}",
+                                b.label,
+                                c.line,
+                                compare::show_bytes(&stored)
+                            ));
                         }
                     }
                 }
@@ -553,7 +666,17 @@ fn oracle_output_is_fully_understood() {
     let _ = std::fs::remove_dir_all(&tmp);
     eprintln!("oracle self-check: {total} values; by type: {types:?}");
     assert!(total > 0);
-    assert!(errors.is_empty(), "{} oracle values not understood:\n{}", errors.len(), errors.iter().take(max_shown()).cloned().collect::<Vec<_>>().join("\n"));
+    assert!(
+        errors.is_empty(),
+        "{} oracle values not understood:\n{}",
+        errors.len(),
+        errors
+            .iter()
+            .take(max_shown())
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }
 
 /// The comparison itself must notice every kind of difference (so that a green run means something).
@@ -599,7 +722,10 @@ fn comparison_detects_differences() {
     let run = |events: &[Value]| {
         let mut rep = Report::default();
         compare_file("t", &oracle, events, &mut rep);
-        assert_eq!(rep.checked, rep.oracle_value_lines, "every oracle value is accounted for");
+        assert_eq!(
+            rep.checked, rep.oracle_value_lines,
+            "every oracle value is accounted for"
+        );
         (rep.value_mismatches, rep.problems)
     };
     assert_eq!(run(&good), (0, 0));
@@ -610,14 +736,37 @@ fn comparison_detects_differences() {
         run(&ev)
     };
     // wrong values: signed reading of an UNSIGNED column, a changed byte, NULL vs value
-    assert_eq!(mutate(&|e| e[2]["rows"][0]["after"]["2"] = serde_json::json!(-1)), (1, 0));
-    assert_eq!(mutate(&|e| e[2]["rows"][0]["after"]["3"] = serde_json::json!("a")), (1, 0));
-    assert_eq!(mutate(&|e| e[3]["rows"][0]["after"]["2"] = serde_json::json!(0)), (1, 0));
+    assert_eq!(
+        mutate(&|e| e[2]["rows"][0]["after"]["2"] = serde_json::json!(-1)),
+        (1, 0)
+    );
+    assert_eq!(
+        mutate(&|e| e[2]["rows"][0]["after"]["3"] = serde_json::json!("a")),
+        (1, 0)
+    );
+    assert_eq!(
+        mutate(&|e| e[3]["rows"][0]["after"]["2"] = serde_json::json!(0)),
+        (1, 0)
+    );
     // a column missing / an extra column / a missing or extra image
-    assert_eq!(mutate(&|e| { e[4]["rows"][0]["after"].as_object_mut().unwrap().remove("3"); }), (1, 0));
-    assert_eq!(mutate(&|e| e[4]["rows"][0]["after"]["2"] = serde_json::json!(7)), (0, 1));
+    assert_eq!(
+        mutate(&|e| {
+            e[4]["rows"][0]["after"]
+                .as_object_mut()
+                .unwrap()
+                .remove("3");
+        }),
+        (1, 0)
+    );
+    assert_eq!(
+        mutate(&|e| e[4]["rows"][0]["after"]["2"] = serde_json::json!(7)),
+        (0, 1)
+    );
     assert_eq!(mutate(&|e| e[4]["rows"][0]["before"] = Value::Null), (1, 1));
-    assert_eq!(mutate(&|e| e[3]["rows"][0]["before"] = serde_json::json!({"1": 2})), (0, 1));
+    assert_eq!(
+        mutate(&|e| e[3]["rows"][0]["before"] = serde_json::json!({"1": 2})),
+        (0, 1)
+    );
     // rows moved between the events of one statement are fine; a lost row is not
     assert_eq!(
         mutate(&|e| {
@@ -630,11 +779,20 @@ fn comparison_detects_differences() {
     assert_eq!(mutate(&|e| e[3]["rows"] = serde_json::json!([])), (3, 1));
     // wrong table, wrong event type, wrong end offset, a missing event, an extra rows event
     assert_eq!(mutate(&|e| e[4]["table"] = serde_json::json!("x")), (0, 1));
-    assert_eq!(mutate(&|e| e[4]["type"] = serde_json::json!("write_rows")), (0, 1));
-    assert_eq!(mutate(&|e| e[1]["end"] = serde_json::json!(151)), (0, 1));
-    assert_eq!(mutate(&|e| { e.remove(0); }), (0, 1));
     assert_eq!(
-        mutate(&|e| e.push(serde_json::json!({"pos": 300, "end": 350, "type": "delete_rows", "rows": []}))),
+        mutate(&|e| e[4]["type"] = serde_json::json!("write_rows")),
+        (0, 1)
+    );
+    assert_eq!(mutate(&|e| e[1]["end"] = serde_json::json!(151)), (0, 1));
+    assert_eq!(
+        mutate(&|e| {
+            e.remove(0);
+        }),
+        (0, 1)
+    );
+    assert_eq!(
+        mutate(&|e| e
+            .push(serde_json::json!({"pos": 300, "end": 350, "type": "delete_rows", "rows": []}))),
         (0, 1)
     );
 }

@@ -198,8 +198,17 @@ impl ColumnType {
         use ColumnType::*;
         matches!(
             self,
-            VarChar | VarString | String | Blob | TinyBlob | MediumBlob | LongBlob | Geometry
-                | Vector | BlobCompressed | VarCharCompressed
+            VarChar
+                | VarString
+                | String
+                | Blob
+                | TinyBlob
+                | MediumBlob
+                | LongBlob
+                | Geometry
+                | Vector
+                | BlobCompressed
+                | VarCharCompressed
         )
     }
 }
@@ -237,7 +246,13 @@ impl ColumnDef {
         let t = ColumnType::from_code(type_code);
         if raw_meta.is_empty() {
             // Pre-GA 5.1 table maps carry no metadata: CHAR values then have a 1-byte length.
-            return ColumnDef { col_type: t, meta: 0, unsigned: false, charset: None, nullable: true };
+            return ColumnDef {
+                col_type: t,
+                meta: 0,
+                unsigned: false,
+                charset: None,
+                nullable: true,
+            };
         }
         let b0 = u16::from(raw_meta.first().copied().unwrap_or(0));
         let b1 = u16::from(raw_meta.get(1).copied().unwrap_or(0));

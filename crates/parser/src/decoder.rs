@@ -6,10 +6,10 @@
 //! come with the table they refer to.
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::events::table_map::TableInfo;
 use crate::events::{self, Event, EventData};
 use crate::fde::{ChecksumAlg, Flavor, Format, FormatDescriptionEvent};
 use crate::header::{EventHeader, EventType, CHECKSUM_LEN, FLAG_BINLOG_IN_USE, HEADER_LEN};
-use crate::events::table_map::TableInfo;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -145,7 +145,12 @@ impl Decoder {
             .map_err(|e| e.in_event(ty))
     }
 
-    fn decode_inner<'a>(&mut self, pos: u64, raw: &'a [u8], header: EventHeader) -> Result<Event<'a>> {
+    fn decode_inner<'a>(
+        &mut self,
+        pos: u64,
+        raw: &'a [u8],
+        header: EventHeader,
+    ) -> Result<Event<'a>> {
         if u64::from(header.event_size) != raw.len() as u64 {
             return Err(Error::invalid(9, "event size", u64::from(header.event_size)).rebase(pos));
         }
@@ -159,7 +164,12 @@ impl Decoder {
             self.format = fde.to_format();
             self.seen_fde = true;
             self.tables.clear();
-            let body_end = raw.len() - if fde.checksum_alg.is_some() { CHECKSUM_LEN } else { 0 };
+            let body_end = raw.len()
+                - if fde.checksum_alg.is_some() {
+                    CHECKSUM_LEN
+                } else {
+                    0
+                };
             return Ok(Event {
                 pos,
                 header,
@@ -228,7 +238,12 @@ impl Decoder {
 pub fn verify_crc(raw: &[u8], pos: u64, fde: bool) -> Result<()> {
     let n = raw.len();
     let Some(data_len) = n.checked_sub(CHECKSUM_LEN) else {
-        return Err(Error::truncated(pos, "checksum", CHECKSUM_LEN as u64, n as u64));
+        return Err(Error::truncated(
+            pos,
+            "checksum",
+            CHECKSUM_LEN as u64,
+            n as u64,
+        ));
     };
     let stored = u32::from_le_bytes([raw[n - 4], raw[n - 3], raw[n - 2], raw[n - 1]]);
     let computed = if fde && data_len >= HEADER_LEN && raw[17] & (FLAG_BINLOG_IN_USE as u8) != 0 {
@@ -264,10 +279,16 @@ mod tests {
         ev[9] = 3;
         assert!(matches!(
             frame(&ev, 1 << 20).unwrap_err().kind,
-            ErrorKind::Invalid { what: "event size", value: 3 }
+            ErrorKind::Invalid {
+                what: "event size",
+                value: 3
+            }
         ));
         ev[9] = 0;
         ev[12] = 0x80;
-        assert!(matches!(frame(&ev, 1 << 20).unwrap_err().kind, ErrorKind::TooLarge { .. }));
+        assert!(matches!(
+            frame(&ev, 1 << 20).unwrap_err().kind,
+            ErrorKind::TooLarge { .. }
+        ));
     }
 }

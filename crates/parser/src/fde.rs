@@ -46,9 +46,14 @@ impl<'a> FormatDescriptionEvent<'a> {
     /// Decodes an FDE from its whole event bytes (header included, checksum included if any).
     /// Errors are relative to the start of the event.
     pub fn parse(event: &'a [u8]) -> Result<Self> {
-        let body = event
-            .get(HEADER_LEN..)
-            .ok_or_else(|| Error::truncated(0, "format description header", HEADER_LEN as u64, event.len() as u64))?;
+        let body = event.get(HEADER_LEN..).ok_or_else(|| {
+            Error::truncated(
+                0,
+                "format description header",
+                HEADER_LEN as u64,
+                event.len() as u64,
+            )
+        })?;
         let (rest, (binlog_version, sv, create_timestamp, header_len)) = run(body, |i| {
             let (i, v) = u16_("binlog version")(i)?;
             let (i, sv) = take_n(50, "server version")(i)?;
@@ -63,10 +68,18 @@ impl<'a> FormatDescriptionEvent<'a> {
         };
         if binlog_version != 4 {
             // Versions 1-3 (MySQL 3.23/4.x) use START_EVENT_V3 and other header sizes.
-            return Err(Error::invalid(HEADER_LEN as u64, "binlog version", u64::from(binlog_version)));
+            return Err(Error::invalid(
+                HEADER_LEN as u64,
+                "binlog version",
+                u64::from(binlog_version),
+            ));
         }
         if usize::from(header_len) < HEADER_LEN {
-            return Err(Error::invalid(HEADER_LEN as u64 + 56, "header length", u64::from(header_len)));
+            return Err(Error::invalid(
+                HEADER_LEN as u64 + 56,
+                "header length",
+                u64::from(header_len),
+            ));
         }
         let has_alg = checksum_aware(server_version);
         let (post_header_lens, checksum_alg) = if has_alg {
@@ -201,7 +214,10 @@ impl Format {
     /// The post-header length for an event type, or `default` when the FDE does not list it.
     #[inline]
     pub fn post_header_len(&self, t: u8, default: u8) -> u8 {
-        match usize::from(t).checked_sub(1).and_then(|i| self.post_header_lens.get(i)) {
+        match usize::from(t)
+            .checked_sub(1)
+            .and_then(|i| self.post_header_lens.get(i))
+        {
             Some(&n) => n,
             None => default,
         }
@@ -230,7 +246,9 @@ pub fn parse_version(v: &[u8]) -> (Flavor, (u16, u16, u16)) {
     for &b in v {
         match b {
             b'0'..=b'9' => {
-                parts[idx] = parts[idx].saturating_mul(10).saturating_add(u16::from(b - b'0'));
+                parts[idx] = parts[idx]
+                    .saturating_mul(10)
+                    .saturating_add(u16::from(b - b'0'));
                 seen_digit = true;
             }
             b'.' if seen_digit && idx < 2 => {
@@ -265,8 +283,14 @@ mod tests {
 
     #[test]
     fn versions() {
-        assert_eq!(parse_version(b"10.11.19-MariaDB-log"), (Flavor::MariaDb, (10, 11, 19)));
-        assert_eq!(parse_version(b"5.5.5-10.3.8-MariaDB"), (Flavor::MariaDb, (10, 3, 8)));
+        assert_eq!(
+            parse_version(b"10.11.19-MariaDB-log"),
+            (Flavor::MariaDb, (10, 11, 19))
+        );
+        assert_eq!(
+            parse_version(b"5.5.5-10.3.8-MariaDB"),
+            (Flavor::MariaDb, (10, 3, 8))
+        );
         assert_eq!(parse_version(b"8.0.32"), (Flavor::MySql, (8, 0, 32)));
         assert!(checksum_aware(b"5.6.1"));
         assert!(!checksum_aware(b"5.6.0-m4"));

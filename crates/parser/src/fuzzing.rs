@@ -166,7 +166,9 @@ fn check_event_data(data: &EventData<'_>, format: &Format) {
     match data {
         EventData::Rows(r) => check_rows(r),
         EventData::TransactionPayload(p) => {
-            let Ok(mut inner) = p.events(format, &options(false)) else { return };
+            let Ok(mut inner) = p.events(format, &options(false)) else {
+                return;
+            };
             let mut expected = 0u64;
             let mut n = 0u64;
             loop {
@@ -174,7 +176,10 @@ fn check_event_data(data: &EventData<'_>, format: &Format) {
                     Ok(Some(ev)) => {
                         assert_eq!(ev.pos, expected, "payload events are not contiguous");
                         expected = ev.end();
-                        assert!(expected <= MAX_DECOMPRESSED, "payload past the decompression limit");
+                        assert!(
+                            expected <= MAX_DECOMPRESSED,
+                            "payload past the decompression limit"
+                        );
                         n += 1;
                         assert!(n <= MAX_DECOMPRESSED / HEADER_LEN as u64);
                         if let EventData::Rows(r) = &ev.data {
@@ -183,7 +188,11 @@ fn check_event_data(data: &EventData<'_>, format: &Format) {
                     }
                     Ok(None) => break,
                     Err(e) => {
-                        assert!(e.offset <= MAX_DECOMPRESSED, "payload error offset {} too large: {e}", e.offset);
+                        assert!(
+                            e.offset <= MAX_DECOMPRESSED,
+                            "payload error offset {} too large: {e}",
+                            e.offset
+                        );
                         break;
                     }
                 }
@@ -213,7 +222,11 @@ pub fn check_rows(r: &RowsEvent<'_>) {
             Ok(false) => break,
             Err(e) => {
                 let end = (r.rows_offset + data.len()) as u64;
-                assert!(e.offset <= end, "row error offset {} past the rows ({end}): {e}", e.offset);
+                assert!(
+                    e.offset <= end,
+                    "row error offset {} past the rows ({end}): {e}",
+                    e.offset
+                );
                 break;
             }
         }
@@ -229,7 +242,11 @@ pub fn check_rows(r: &RowsEvent<'_>) {
         for img in [&row.before, &row.after].into_iter().flatten() {
             let mut last: Option<u32> = None;
             for (c, v) in &img.cells {
-                assert!((*c as usize) < r.column_count, "cell column {c} >= column count {}", r.column_count);
+                assert!(
+                    (*c as usize) < r.column_count,
+                    "cell column {c} >= column count {}",
+                    r.column_count
+                );
                 assert!(last.map_or(true, |l| l < *c), "cells out of column order");
                 last = Some(*c);
                 check_value(v, data);
@@ -253,7 +270,10 @@ pub fn check_value(v: &Value<'_>, data: &[u8]) {
     }
     match v {
         Value::Decimal(d) => {
-            assert!(within(d.as_bytes(), data), "DECIMAL bytes outside the row data");
+            assert!(
+                within(d.as_bytes(), data),
+                "DECIMAL bytes outside the row data"
+            );
             check_decimal_text(d);
         }
         Value::Json(j) => {
@@ -273,7 +293,11 @@ pub fn check_value(v: &Value<'_>, data: &[u8]) {
         drop(b.to_string());
     }
     let owned = v.into_owned();
-    assert_eq!(format!("{:?}", owned.as_value()), format!("{v:?}"), "owned copy differs");
+    assert_eq!(
+        format!("{:?}", owned.as_value()),
+        format!("{v:?}"),
+        "owned copy differs"
+    );
 }
 
 /// Rows event kinds of the [`rows`] input: (event type code, two bitmaps).
@@ -288,7 +312,9 @@ const ROWS_TYPES: [u8; 8] = [30, 31, 32, 39, 23, 24, 25, 39];
 /// (`(n + 7) / 8` bytes), `u16` optional-metadata length + optional metadata, then the rest of
 /// the rows event after its post-header: column count (lenenc), bitmap(s), rows.
 pub fn rows(data: &[u8]) {
-    let Some((tm_body, ty, rows_part)) = parse_rows_input(data) else { return };
+    let Some((tm_body, ty, rows_part)) = parse_rows_input(data) else {
+        return;
+    };
     let mut dec = Decoder::new();
     dec.set_options(options(false));
     let tm = build_event(19, &tm_body);
@@ -313,7 +339,11 @@ pub fn rows(data: &[u8]) {
                 panic!("a rows event decoded as {:?}", e.event_type());
             }
         }
-        Err(e) => assert!(e.offset <= pos + ev.len() as u64, "error offset {} past the event: {e}", e.offset),
+        Err(e) => assert!(
+            e.offset <= pos + ev.len() as u64,
+            "error offset {} past the event: {e}",
+            e.offset
+        ),
     }
 }
 
@@ -364,7 +394,11 @@ fn parse_rows_input(mut data: &[u8]) -> Option<(Vec<u8>, u8, &[u8])> {
 
 /// Builds a [`rows`] input from a real TABLE_MAP body and the part of a rows event after its
 /// post-header (and extra data): used to seed the corpus from `testdata/`.
-pub fn rows_input(tm: &crate::events::TableMapEvent<'_>, kind: u8, rows_part: &[u8]) -> Option<Vec<u8>> {
+pub fn rows_input(
+    tm: &crate::events::TableMapEvent<'_>,
+    kind: u8,
+    rows_part: &[u8],
+) -> Option<Vec<u8>> {
     let n = tm.column_types.len();
     if n > 255 || tm.metadata.len() > 0xffff || tm.optional_metadata.len() > 0xffff {
         return None;
@@ -382,7 +416,10 @@ pub fn rows_input(tm: &crate::events::TableMapEvent<'_>, kind: u8, rows_part: &[
 
 /// The [`rows`] kind byte of a rows event type code (`None` for compressed or pre-GA types).
 pub fn rows_kind(type_code: u8) -> Option<u8> {
-    ROWS_TYPES.iter().position(|&t| t == type_code).map(|k| k as u8)
+    ROWS_TYPES
+        .iter()
+        .position(|&t| t == type_code)
+        .map(|k| k as u8)
 }
 
 /// A whole event without checksum: header (timestamp 0, server id 1) + body.
@@ -470,10 +507,14 @@ fn fix_crc(ev: &mut [u8]) {
 /// events are checked ([`check_rows`]).
 pub fn event(data: &[u8]) {
     let mut d = data;
-    let Some(&[flags, k]) = take(&mut d, 2) else { return };
+    let Some(&[flags, k]) = take(&mut d, 2) else {
+        return;
+    };
     let mut post_overrides = Vec::new();
     for _ in 0..(k & 3) {
-        let Some(&[i, v]) = take(&mut d, 2) else { return };
+        let Some(&[i, v]) = take(&mut d, 2) else {
+            return;
+        };
         post_overrides.push((usize::from(i), v));
     }
     let alg_choice = (flags >> 2) & 3;
@@ -493,8 +534,16 @@ pub fn event(data: &[u8]) {
     let mut pos = 4u64;
     let base = flags & 3;
     if base == 3 {
-        let checksum = if alg(Some(0)) == Some(1) { ChecksumAlg::Crc32 } else { ChecksumAlg::Off };
-        let flavor = if k & 4 != 0 { Flavor::MariaDb } else { Flavor::MySql };
+        let checksum = if alg(Some(0)) == Some(1) {
+            ChecksumAlg::Crc32
+        } else {
+            ChecksumAlg::Off
+        };
+        let flavor = if k & 4 != 0 {
+            Flavor::MariaDb
+        } else {
+            Flavor::MySql
+        };
         let mut fmt = Format::assumed(flavor, checksum);
         for &(i, v) in &post_overrides {
             let n = fmt.post_header_lens.len();
@@ -503,7 +552,11 @@ pub fn event(data: &[u8]) {
         dec = Decoder::with_format(fmt);
     } else {
         let (version, mut post, base_alg): (&[u8], Vec<u8>, Option<u8>) = match base {
-            0 => (b"10.11.14-MariaDB-0+deb12u2-log", mariadb_post_header_lens(), Some(1)),
+            0 => (
+                b"10.11.14-MariaDB-0+deb12u2-log",
+                mariadb_post_header_lens(),
+                Some(1),
+            ),
             1 => (b"8.0.36", MYSQL80_POST_HEADER_LENS.to_vec(), Some(1)),
             _ => (b"5.5.62-log", MYSQL55_POST_HEADER_LENS.to_vec(), None),
         };
@@ -552,7 +605,11 @@ pub fn event(data: &[u8]) {
             }
             Err(e) => {
                 let end = pos + raw.len() as u64;
-                assert!(e.offset <= end, "error offset {} past the event end {end}: {e}", e.offset);
+                assert!(
+                    e.offset <= end,
+                    "error offset {} past the event end {end}: {e}",
+                    e.offset
+                );
             }
         }
         pos += raw.len() as u64;
@@ -569,7 +626,11 @@ pub fn json(data: &[u8]) -> Option<String> {
     let j = Json::new(data);
     let mut s = String::new();
     let r = j.write_json(&mut s);
-    assert_eq!(r.is_ok(), j.validate().is_ok(), "write_json and validate disagree");
+    assert_eq!(
+        r.is_ok(),
+        j.validate().is_ok(),
+        "write_json and validate disagree"
+    );
     if let Ok(root) = j.root() {
         let _ = format!("{root:?}");
     }
@@ -594,7 +655,11 @@ pub fn json(data: &[u8]) -> Option<String> {
 pub fn check_json_text(s: &str, doc_len: usize) {
     // Work is bounded to twice the document size plus 16 units; no unit prints more than ~80 bytes.
     let bound = 80 * (2 * doc_len + 16);
-    assert!(s.len() <= bound, "JSON text of {} bytes from a {doc_len}-byte document", s.len());
+    assert!(
+        s.len() <= bound,
+        "JSON text of {} bytes from a {doc_len}-byte document",
+        s.len()
+    );
     let b = s.as_bytes();
     let mut p = JsonCheck { b, i: 0 };
     p.ws();
@@ -602,7 +667,11 @@ pub fn check_json_text(s: &str, doc_len: usize) {
         panic!("invalid JSON text at byte {at}: {s:?}");
     }
     p.ws();
-    assert!(p.i == b.len(), "trailing bytes after the JSON value at {}: {s:?}", p.i);
+    assert!(
+        p.i == b.len(),
+        "trailing bytes after the JSON value at {}: {s:?}",
+        p.i
+    );
 }
 
 /// A strict JSON recognizer.
@@ -800,7 +869,9 @@ pub fn encode_decimal(text: &str, precision: u8, scale: u8) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(32);
     let mut at = 0usize;
     for n in sizes {
-        let value = digits[at..at + n].iter().fold(0u32, |a, &d| a * 10 + u32::from(d));
+        let value = digits[at..at + n]
+            .iter()
+            .fold(0u32, |a, &d| a * 10 + u32::from(d));
         at += n;
         let bytes = DIG2BYTES[n];
         out.extend_from_slice(&value.to_be_bytes()[4 - bytes..]);
@@ -824,17 +895,39 @@ pub fn check_decimal_text(d: &Decimal<'_>) -> String {
     let (int, frac) = t.split_once('.').unwrap_or((t, ""));
     let scale = usize::from(d.scale());
     let intg = usize::from(d.precision() - d.scale());
-    assert!(!int.is_empty() && int.bytes().all(|c| c.is_ascii_digit()), "bad integer part: {s:?}");
+    assert!(
+        !int.is_empty() && int.bytes().all(|c| c.is_ascii_digit()),
+        "bad integer part: {s:?}"
+    );
     assert!(int == "0" || !int.starts_with('0'), "leading zero: {s:?}");
-    assert!(int.len() <= intg.max(1), "{} integer digits for precision {} scale {}: {s:?}", int.len(), d.precision(), d.scale());
-    assert!(frac.bytes().all(|c| c.is_ascii_digit()), "bad fraction: {s:?}");
+    assert!(
+        int.len() <= intg.max(1),
+        "{} integer digits for precision {} scale {}: {s:?}",
+        int.len(),
+        d.precision(),
+        d.scale()
+    );
+    assert!(
+        frac.bytes().all(|c| c.is_ascii_digit()),
+        "bad fraction: {s:?}"
+    );
     assert_eq!(frac.len(), scale, "fraction digits != scale: {s:?}");
-    assert_eq!(t.contains('.'), scale > 0, "decimal point iff scale > 0: {s:?}");
+    assert_eq!(
+        t.contains('.'),
+        scale > 0,
+        "decimal point iff scale > 0: {s:?}"
+    );
     if let Some(m) = d.mantissa() {
         // The unscaled value, printed with the scale, is the text (up to the sign of zero).
-        let digits: String = format!("{}{}", int, frac).trim_start_matches('0').to_string();
+        let digits: String = format!("{}{}", int, frac)
+            .trim_start_matches('0')
+            .to_string();
         let expected = m.unsigned_abs().to_string();
-        assert_eq!(if digits.is_empty() { "0" } else { &digits }, expected, "mantissa differs from text {s:?}");
+        assert_eq!(
+            if digits.is_empty() { "0" } else { &digits },
+            expected,
+            "mantissa differs from text {s:?}"
+        );
     }
     s
 }
@@ -851,8 +944,14 @@ pub fn decimal(data: &[u8]) {
     } else {
         (p & 0x7f, *s)
     };
-    let Ok((d, used)) = Decimal::decode(rest, precision, scale) else { return };
-    assert!(used <= rest.len() && used == d.as_bytes().len(), "decode used {used} of {}", rest.len());
+    let Ok((d, used)) = Decimal::decode(rest, precision, scale) else {
+        return;
+    };
+    assert!(
+        used <= rest.len() && used == d.as_bytes().len(),
+        "decode used {used} of {}",
+        rest.len()
+    );
     assert_eq!((d.precision(), d.scale()), (precision, scale));
     let text = check_decimal_text(&d);
     let Some(bin) = encode_decimal(&text, precision, scale) else {

@@ -43,7 +43,9 @@ impl EventHeader {
         let h: &[u8; HEADER_LEN] = b
             .get(..HEADER_LEN)
             .and_then(|s| s.try_into().ok())
-            .ok_or_else(|| Error::truncated(0, "event header", HEADER_LEN as u64, b.len() as u64))?;
+            .ok_or_else(|| {
+                Error::truncated(0, "event header", HEADER_LEN as u64, b.len() as u64)
+            })?;
         Ok(EventHeader {
             timestamp: u32::from_le_bytes([h[0], h[1], h[2], h[3]]),
             type_code: h[4],

@@ -53,7 +53,10 @@ pub(crate) type PResult<'a, T> = IResult<&'a [u8], T, PErr<'a>>;
 
 /// Fails with "truncated `what`" unless `n` bytes are left; returns them.
 #[inline]
-pub(crate) fn take_n<'a>(n: usize, what: &'static str) -> impl Fn(&'a [u8]) -> PResult<'a, &'a [u8]> {
+pub(crate) fn take_n<'a>(
+    n: usize,
+    what: &'static str,
+) -> impl Fn(&'a [u8]) -> PResult<'a, &'a [u8]> {
     move |i: &'a [u8]| match i.get(..n) {
         Some(head) => Ok((&i[n..], head)),
         None => Err(nom::Err::Error(PErr {
@@ -172,7 +175,13 @@ pub(crate) fn to_error<'a>(full: &'a [u8], e: nom::Err<PErr<'a>>) -> Error {
         nom::Err::Error(p) | nom::Err::Failure(p) => {
             let offset = (full.len() - p.input.len().min(full.len())) as u64;
             if let Some(v) = p.invalid {
-                Error::new(offset, ErrorKind::Invalid { what: p.what, value: v })
+                Error::new(
+                    offset,
+                    ErrorKind::Invalid {
+                        what: p.what,
+                        value: v,
+                    },
+                )
             } else {
                 Error::truncated(offset, p.what, p.needed.unwrap_or(1), p.input.len() as u64)
             }

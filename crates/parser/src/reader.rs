@@ -16,7 +16,12 @@ pub fn check_magic(head: &[u8]) -> Result<()> {
     } else if head[..4] == BINLOG_MAGIC {
         return Ok(());
     }
-    Err(Error::new(0, ErrorKind::BadMagic { found: head[..head.len().min(4)].to_vec() }))
+    Err(Error::new(
+        0,
+        ErrorKind::BadMagic {
+            found: head[..head.len().min(4)].to_vec(),
+        },
+    ))
 }
 
 /// Iterates the events of a binlog file held in memory. Events borrow from the slice.
@@ -38,7 +43,13 @@ impl<'a> SliceReader<'a> {
 
     /// A reader with a configured decoder.
     pub fn with_decoder(data: &'a [u8], decoder: Decoder) -> SliceReader<'a> {
-        SliceReader { data, pos: 0, decoder, done: false, started: false }
+        SliceReader {
+            data,
+            pos: 0,
+            decoder,
+            done: false,
+            started: false,
+        }
     }
 
     /// The decoder (format, table maps).
@@ -65,7 +76,11 @@ impl<'a> SliceReader<'a> {
         match frame(rest, self.decoder.options().max_event_size).map_err(|e| e.rebase(pos))? {
             Frame::Incomplete(n) => Err(Error::truncated(
                 pos,
-                if rest.len() < HEADER_LEN { "event header" } else { "event" },
+                if rest.len() < HEADER_LEN {
+                    "event header"
+                } else {
+                    "event"
+                },
                 (rest.len() + n) as u64,
                 rest.len() as u64,
             )),
@@ -129,7 +144,15 @@ impl<R: Read> BinlogReader<R> {
     }
 
     fn with_decoder(inner: R, decoder: Decoder, expect_magic: bool) -> Self {
-        BinlogReader { inner, buf: Vec::new(), pos: 0, decoder, started: false, expect_magic, done: false }
+        BinlogReader {
+            inner,
+            buf: Vec::new(),
+            pos: 0,
+            decoder,
+            started: false,
+            expect_magic,
+            done: false,
+        }
     }
 
     /// The decoder (format, table maps).
@@ -200,7 +223,12 @@ impl<R: Read> BinlogReader<R> {
             return Ok(false);
         }
         if n < HEADER_LEN {
-            return Err(Error::truncated(self.pos, "event header", HEADER_LEN as u64, n as u64));
+            return Err(Error::truncated(
+                self.pos,
+                "event header",
+                HEADER_LEN as u64,
+                n as u64,
+            ));
         }
         let Frame::Incomplete(more) = frame(&self.buf, self.decoder.options().max_event_size)
             .map_err(|e| e.rebase(self.pos))?

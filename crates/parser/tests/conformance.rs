@@ -9,8 +9,8 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use binvault_parser::{BinlogReader, EventData, SliceReader};
 use binvault_parser::events::rows::Row;
+use binvault_parser::{BinlogReader, EventData, SliceReader};
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -25,10 +25,16 @@ fn shared_testdata() -> Option<PathBuf> {
         return Some(p);
     }
     if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("the shared corpus {} is missing, and CI=true requires it", p.display());
+        panic!(
+            "the shared corpus {} is missing, and CI=true requires it",
+            p.display()
+        );
     }
     eprintln!("\n==================== WARNING ====================");
-    eprintln!("shared corpus {} is absent: SKIPPING conformance on real-server files", p.display());
+    eprintln!(
+        "shared corpus {} is absent: SKIPPING conformance on real-server files",
+        p.display()
+    );
     eprintln!("=================================================\n");
     None
 }
@@ -55,7 +61,9 @@ fn header_walk(data: &[u8]) -> (usize, Option<usize>) {
     let mut pos = 4;
     let mut n = 0;
     while pos < data.len() {
-        let Some(h) = data.get(pos..pos + 19) else { return (n, Some(pos)) };
+        let Some(h) = data.get(pos..pos + 19) else {
+            return (n, Some(pos));
+        };
         let size = u32::from_le_bytes([h[9], h[10], h[11], h[12]]) as usize;
         if size < 19 || pos + size > data.len() {
             return (n, Some(pos));
@@ -128,10 +136,17 @@ fn decode_all(data: &[u8], stats: &mut Stats) -> (usize, Option<binvault_parser:
 /// `walk` column of each file in a PROVENANCE.md table: file name -> (events, walk text).
 fn provenance(dir: &Path) -> HashMap<String, (usize, String)> {
     let mut out = HashMap::new();
-    let Ok(text) = std::fs::read_to_string(dir.join("PROVENANCE.md")) else { return out };
+    let Ok(text) = std::fs::read_to_string(dir.join("PROVENANCE.md")) else {
+        return out;
+    };
     let mut header: Option<Vec<String>> = None;
     for line in text.lines() {
-        let cells: Vec<String> = line.trim().trim_matches('|').split('|').map(|c| c.trim().to_string()).collect();
+        let cells: Vec<String> = line
+            .trim()
+            .trim_matches('|')
+            .split('|')
+            .map(|c| c.trim().to_string())
+            .collect();
         if !line.trim_start().starts_with('|') {
             header = None;
             continue;
@@ -145,7 +160,10 @@ fn provenance(dir: &Path) -> HashMap<String, (usize, String)> {
             continue;
         }
         let get = |name: &str| h.iter().position(|c| c == name).map(|i| cells[i].clone());
-        let (Some(file), Some(events), Some(walk)) = (get("file"), get("events"), get("walk")) else { continue };
+        let (Some(file), Some(events), Some(walk)) = (get("file"), get("events"), get("walk"))
+        else {
+            continue;
+        };
         let file = file.trim_matches('`').to_string();
         out.insert(file, (events.parse().unwrap_or(0), walk));
     }
@@ -159,7 +177,11 @@ fn binlog_files(dir: &Path) -> Vec<PathBuf> {
         .filter(|p| p.is_file())
         .filter(|p| {
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            !(name.ends_with(".md") || name.ends_with(".txt") || name.ends_with(".sh") || name.ends_with(".sql") || name.ends_with(".csv"))
+            !(name.ends_with(".md")
+                || name.ends_with(".txt")
+                || name.ends_with(".sh")
+                || name.ends_with(".sql")
+                || name.ends_with(".csv"))
         })
         .collect();
     v.sort();
@@ -180,12 +202,17 @@ fn check_tree(root: &Path, stats: &mut Stats, failures: &mut Vec<String>) {
         }
         for file in binlog_files(&dir) {
             let data = read_file(&file);
-            let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+            let name = file
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("")
+                .to_string();
             let (walk_events, walk_err) = header_walk(&data);
             stats.files += 1;
             let (n, err) = decode_all(&data, stats);
             stats.events += n;
-            if let Some(&(_, events, offset)) = CONTENT_DAMAGED.iter().find(|(f, _, _)| *f == name) {
+            if let Some(&(_, events, offset)) = CONTENT_DAMAGED.iter().find(|(f, _, _)| *f == name)
+            {
                 match &err {
                     Some(e) if n == events && e.offset == offset => {
                         eprintln!("expected failure {}: after {n} events: {e}", file.display())
@@ -201,24 +228,41 @@ fn check_tree(root: &Path, stats: &mut Stats, failures: &mut Vec<String>) {
             match (&err, walk_err, expected_broken) {
                 (None, None, Some(false) | None) => {
                     if n != walk_events {
-                        failures.push(format!("{}: decoded {n} events, header walk {walk_events}", file.display()));
+                        failures.push(format!(
+                            "{}: decoded {n} events, header walk {walk_events}",
+                            file.display()
+                        ));
                     }
                     if let Some((pe, _)) = prov.get(&name) {
                         if *pe != n {
-                            failures.push(format!("{}: decoded {n} events, PROVENANCE says {pe}", file.display()));
+                            failures.push(format!(
+                                "{}: decoded {n} events, PROVENANCE says {pe}",
+                                file.display()
+                            ));
                         }
                     }
                 }
                 (Some(e), Some(_), Some(true)) => {
                     // Broken on purpose: every whole event first, then a typed error.
                     if n != walk_events {
-                        failures.push(format!("{}: {n} events before the error, header walk {walk_events}", file.display()));
+                        failures.push(format!(
+                            "{}: {n} events before the error, header walk {walk_events}",
+                            file.display()
+                        ));
                     }
                     eprintln!("expected failure {}: after {n} events: {e}", file.display());
                 }
-                (Some(e), _, _) => failures.push(format!("{}: after {n} events: {e}", file.display())),
-                (None, Some(at), _) => failures.push(format!("{}: decoded without error but the header walk fails at {at}", file.display())),
-                (None, None, Some(true)) => failures.push(format!("{}: PROVENANCE marks it broken but it decoded", file.display())),
+                (Some(e), _, _) => {
+                    failures.push(format!("{}: after {n} events: {e}", file.display()))
+                }
+                (None, Some(at), _) => failures.push(format!(
+                    "{}: decoded without error but the header walk fails at {at}",
+                    file.display()
+                )),
+                (None, None, Some(true)) => failures.push(format!(
+                    "{}: PROVENANCE marks it broken but it decoded",
+                    file.display()
+                )),
             }
         }
     }
@@ -226,26 +270,46 @@ fn check_tree(root: &Path, stats: &mut Stats, failures: &mut Vec<String>) {
 
 #[test]
 fn external_corpus_decodes_completely() {
-    let Some(shared) = shared_testdata() else { return };
+    let Some(shared) = shared_testdata() else {
+        return;
+    };
     let mut stats = Stats::default();
     let mut failures = Vec::new();
     check_tree(&shared.join("external"), &mut stats, &mut failures);
     eprintln!("external corpus: {stats:?}");
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(stats.files >= 79, "only {} files found", stats.files);
     assert!(stats.rows > 1000 && stats.values > stats.rows);
 }
 
 #[test]
 fn shared_mariadb_samples_decode_completely() {
-    let Some(shared) = shared_testdata() else { return };
+    let Some(shared) = shared_testdata() else {
+        return;
+    };
     let mut stats = Stats::default();
     let mut failures = Vec::new();
     check_tree(&shared.join("mariadb-10.11"), &mut stats, &mut failures);
     eprintln!("mariadb-10.11 samples: {stats:?}");
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(stats.files >= 10);
-    for t in ["query_compressed", "write_rows_compressed", "xa_prepare", "annotate_rows", "write_rows"] {
+    for t in [
+        "query_compressed",
+        "write_rows_compressed",
+        "xa_prepare",
+        "annotate_rows",
+        "write_rows",
+    ] {
         assert!(stats.types.contains_key(t), "no {t} event decoded");
     }
 }
@@ -256,7 +320,12 @@ fn project_testdata_decodes_completely() {
     let mut failures = Vec::new();
     check_tree(&workspace().join("testdata"), &mut stats, &mut failures);
     eprintln!("testdata: {stats:?}");
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(stats.files >= 3 && stats.rows > 100);
 }
 
@@ -293,7 +362,11 @@ fn streaming_reader_matches_slice_reader() {
 /// on an event boundary).
 #[test]
 fn every_prefix_yields_whole_events_then_truncation() {
-    for (name, stride) in [("crc32-full/mariadb-bin.000005", 1), ("none-minimal/mariadb-bin.000002", 1), ("crc32-full/mariadb-bin.000002", 3)] {
+    for (name, stride) in [
+        ("crc32-full/mariadb-bin.000005", 1),
+        ("none-minimal/mariadb-bin.000002", 1),
+        ("crc32-full/mariadb-bin.000002", 3),
+    ] {
         let data = read_file(&workspace().join("testdata").join(name));
         let mut boundaries = vec![4usize];
         for ev in SliceReader::new(&data) {
@@ -329,10 +402,12 @@ fn every_prefix_yields_whole_events_then_truncation() {
 #[test]
 fn corrupted_byte_is_a_checksum_error() {
     let data = read_file(&workspace().join("testdata/crc32-full/mariadb-bin.000002"));
-    let events: Vec<(u64, u64)> = SliceReader::new(&data).map(|e| {
-        let e = e.expect("intact");
-        (e.pos, e.end())
-    }).collect();
+    let events: Vec<(u64, u64)> = SliceReader::new(&data)
+        .map(|e| {
+            let e = e.expect("intact");
+            (e.pos, e.end())
+        })
+        .collect();
     let (pos, end) = events[events.len() / 2];
     let mut bad = data.clone();
     bad[(pos + 20) as usize] ^= 0x40;
@@ -346,6 +421,9 @@ fn corrupted_byte_is_a_checksum_error() {
     }
     assert_eq!(n, events.len() / 2);
     let err = err.expect("an error");
-    assert!(matches!(err.kind, binvault_parser::ErrorKind::BadChecksum { .. }), "{err}");
+    assert!(
+        matches!(err.kind, binvault_parser::ErrorKind::BadChecksum { .. }),
+        "{err}"
+    );
     assert_eq!(err.offset, end - 4);
 }

@@ -19,10 +19,17 @@ fn root() -> PathBuf {
 }
 
 fn files(dir: &Path) -> Vec<PathBuf> {
-    let Ok(rd) = std::fs::read_dir(dir) else { return Vec::new() };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
     let mut v: Vec<PathBuf> = rd
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+        .filter(|p| {
+            p.is_file()
+                && !p
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
         .collect();
     v.sort();
     v
@@ -38,7 +45,10 @@ fn replay(target: &str, check: fn(&[u8])) {
         corpus.display()
     );
     let mut failures = Vec::new();
-    let all: Vec<PathBuf> = corpus_files.into_iter().chain(files(&regressions)).collect();
+    let all: Vec<PathBuf> = corpus_files
+        .into_iter()
+        .chain(files(&regressions))
+        .collect();
     for path in &all {
         let data = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         if let Err(p) = catch_unwind(AssertUnwindSafe(|| check(&data))) {
@@ -93,12 +103,20 @@ fn decimal() {
 fn testdata_binlogs() -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     let td = root().join("testdata");
-    let Ok(rd) = std::fs::read_dir(&td) else { return out };
-    let mut dirs: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_dir()).collect();
+    let Ok(rd) = std::fs::read_dir(&td) else {
+        return out;
+    };
+    let mut dirs: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
     dirs.sort();
     for dir in dirs {
         for f in files(&dir) {
-            let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = f
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             if !name.contains("-bin.") {
                 continue;
             }
@@ -113,7 +131,10 @@ fn testdata_binlogs() -> Vec<(String, Vec<u8>)> {
                 raw
             };
             if data.starts_with(&BINLOG_MAGIC) {
-                let variant = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let variant = dir
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 out.push((format!("{variant}-{name}"), data));
             }
         }
@@ -171,7 +192,10 @@ fn encode_json(v: &J) -> (u8, Vec<u8>) {
         J::Arr(items) => (2, container(None, items.iter().collect())),
         J::Obj(members) => (
             0,
-            container(Some(members.iter().map(|(k, _)| *k).collect()), members.iter().map(|(_, v)| v).collect()),
+            container(
+                Some(members.iter().map(|(k, _)| *k).collect()),
+                members.iter().map(|(_, v)| v).collect(),
+            ),
         ),
     }
 }
@@ -226,7 +250,8 @@ fn json_doc(v: &J) -> Vec<u8> {
 #[test]
 #[ignore = "writes files; run by fuzz/seed.sh"]
 fn write_seeds() {
-    let out = std::env::var_os("FUZZ_SEED_OUT").map_or_else(|| root().join("fuzz/corpus"), PathBuf::from);
+    let out =
+        std::env::var_os("FUZZ_SEED_OUT").map_or_else(|| root().join("fuzz/corpus"), PathBuf::from);
     let mut seeds: HashMap<&str, BTreeSet<Vec<u8>>> = HashMap::new();
     let binlogs = testdata_binlogs();
     assert!(!binlogs.is_empty(), "no binlogs under testdata/");
@@ -243,7 +268,10 @@ fn write_seeds() {
                 cut = ev.end() as usize;
             }
         }
-        seeds.entry("stream").or_default().insert(data[..cut].to_vec());
+        seeds
+            .entry("stream")
+            .or_default()
+            .insert(data[..cut].to_vec());
 
         // event and rows
         let mut crc_flag = 0u8;
@@ -255,7 +283,11 @@ fn write_seeds() {
             match &ev.data {
                 EventData::FormatDescription(fde) => {
                     // fuzzing::event flags: MariaDB FDE, algorithm CRC32 (0) or OFF (bit 2)
-                    crc_flag = if fde.checksum() == binvault_parser::ChecksumAlg::Crc32 { 0 } else { 4 };
+                    crc_flag = if fde.checksum() == binvault_parser::ChecksumAlg::Crc32 {
+                        0
+                    } else {
+                        4
+                    };
                     continue;
                 }
                 EventData::TableMap(tm) => {
@@ -278,16 +310,23 @@ fn write_seeds() {
             seeds.entry("event").or_default().insert(seed);
 
             if let EventData::Rows(r) = &ev.data {
-                let (Some(tm_raw), Some(_)) = (table_maps.get(&r.table_id), &r.table) else { continue };
+                let (Some(tm_raw), Some(_)) = (table_maps.get(&r.table_id), &r.table) else {
+                    continue;
+                };
                 let kind = match (r.kind, code) {
                     (RowsKind::PartialUpdate, _) => 3,
                     (k, 23..=25 | 166..=168) => 4 + k as u8,
                     (k, _) => k as u8,
                 };
                 // The TABLE_MAP again (the reader's decoder keeps only the owned table info).
-                let mut d = binvault_parser::Decoder::with_format(reader.decoder().format().clone());
-                let Ok(tm_ev) = d.decode(0, tm_raw) else { continue };
-                let EventData::TableMap(tm) = &tm_ev.data else { continue };
+                let mut d =
+                    binvault_parser::Decoder::with_format(reader.decoder().format().clone());
+                let Ok(tm_ev) = d.decode(0, tm_raw) else {
+                    continue;
+                };
+                let EventData::TableMap(tm) = &tm_ev.data else {
+                    continue;
+                };
                 let mut part = Vec::new();
                 lenenc(&mut part, r.column_count);
                 part.extend_from_slice(r.columns_before);
@@ -311,9 +350,25 @@ fn write_seeds() {
         J::U64(u64::MAX),
         J::F64(3.25e-7),
         J::Str("héllo \"world\"\n"),
-        J::Arr(vec![J::I16(1), J::Str("x"), J::Bool(false), J::Null, J::F64(1.5)]),
-        J::Obj(vec![("a", J::I16(1)), ("b", J::Arr(vec![J::Bool(true), J::Null])), ("c", J::Str("d"))]),
-        J::Obj(vec![("nested", J::Obj(vec![("deep", J::Arr(vec![J::Obj(vec![("k", J::U64(42))])]))]))]),
+        J::Arr(vec![
+            J::I16(1),
+            J::Str("x"),
+            J::Bool(false),
+            J::Null,
+            J::F64(1.5),
+        ]),
+        J::Obj(vec![
+            ("a", J::I16(1)),
+            ("b", J::Arr(vec![J::Bool(true), J::Null])),
+            ("c", J::Str("d")),
+        ]),
+        J::Obj(vec![(
+            "nested",
+            J::Obj(vec![(
+                "deep",
+                J::Arr(vec![J::Obj(vec![("k", J::U64(42))])]),
+            )]),
+        )]),
         J::Opaque(246, vec![5, 2, 0x80, 0x01, 0x02]), // DECIMAL(5,2) 1.02
         J::Opaque(12, 0x1998_8000_0000_0000u64.to_le_bytes().to_vec()), // DATETIME
         J::Opaque(10, 0x1998_8000_0000_0000u64.to_le_bytes().to_vec()), // DATE
@@ -326,8 +381,29 @@ fn write_seeds() {
     seeds.entry("json").or_default().insert(Vec::new());
 
     // decimal: [precision - 1, scale, bytes] (see fuzzing::decimal).
-    let values = ["0", "1", "-1", "12345678901234567890123456789", "-0.5", "3.14159", "99999.99999", "-123456789.987654321"];
-    for (p, s) in [(1u8, 0u8), (4, 2), (5, 5), (10, 2), (10, 4), (18, 9), (19, 10), (20, 5), (38, 30), (65, 0), (65, 30)] {
+    let values = [
+        "0",
+        "1",
+        "-1",
+        "12345678901234567890123456789",
+        "-0.5",
+        "3.14159",
+        "99999.99999",
+        "-123456789.987654321",
+    ];
+    for (p, s) in [
+        (1u8, 0u8),
+        (4, 2),
+        (5, 5),
+        (10, 2),
+        (10, 4),
+        (18, 9),
+        (19, 10),
+        (20, 5),
+        (38, 30),
+        (65, 0),
+        (65, 30),
+    ] {
         for v in values {
             let text = fit_decimal(v, p, s);
             if let Some(bin) = fuzzing::encode_decimal(&text, p, s) {

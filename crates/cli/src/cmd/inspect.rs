@@ -1,6 +1,6 @@
 //! `binvault inspect [--format text|json] FILE...`: decode binlog files.
 
-use crate::render::{Renderer, TextRenderer, JsonRenderer};
+use crate::render::{JsonRenderer, Renderer, TextRenderer};
 use anyhow::Context;
 use binvault_parser::BinlogReader;
 use std::fs::File;
@@ -38,7 +38,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     for path in &args.files {
         let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
         let input: Box<dyn Read> = if path.extension().is_some_and(|e| e == "gz") {
-            Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 16, file)))
+            Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(
+                1 << 16,
+                file,
+            )))
         } else {
             Box::new(BufReader::with_capacity(1 << 16, file))
         };
@@ -62,5 +65,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
     }
     out.flush()?;
-    Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

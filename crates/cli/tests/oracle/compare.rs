@@ -24,7 +24,11 @@ use super::vv::{unquote, Cell};
 pub enum Expected {
     Null,
     /// `a`: value as printed first (signed reading), `b`: the unsigned reading printed in parentheses
-    Int { a: i128, b: Option<i128>, unsigned: Option<bool> },
+    Int {
+        a: i128,
+        b: Option<i128>,
+        unsigned: Option<bool>,
+    },
     Year(i64),
     Enum(u64),
     Set(u64),
@@ -33,7 +37,10 @@ pub enum Expected {
     Float(f64),
     Double(f64),
     Bytes(Vec<u8>),
-    Compressed { stored: Vec<u8>, plain: Option<Vec<u8>> },
+    Compressed {
+        stored: Vec<u8>,
+        plain: Option<Vec<u8>>,
+    },
     Date(String),
     /// (negative, hours, minutes, seconds, microseconds)
     Time(bool, u32, u32, u32, u32),
@@ -53,24 +60,35 @@ pub enum Matched {
 }
 
 fn text(raw: &[u8]) -> Result<&str, String> {
-    std::str::from_utf8(raw).map_err(|_| "value is not UTF-8".to_string()).map(str::trim_end)
+    std::str::from_utf8(raw)
+        .map_err(|_| "value is not UTF-8".to_string())
+        .map(str::trim_end)
 }
 
 fn parse_int_text(s: &str) -> Result<(i128, Option<i128>), String> {
     let (a, b) = match s.split_once(" (") {
-        Some((a, b)) => (a, Some(b.strip_suffix(')').ok_or("bad '(unsigned)' suffix")?)),
+        Some((a, b)) => (
+            a,
+            Some(b.strip_suffix(')').ok_or("bad '(unsigned)' suffix")?),
+        ),
         None => (s, None),
     };
     let a: i128 = a.parse().map_err(|e| format!("bad integer {a:?}: {e}"))?;
     let b = match b {
-        Some(b) => Some(b.parse::<i128>().map_err(|e| format!("bad integer {b:?}: {e}"))?),
+        Some(b) => Some(
+            b.parse::<i128>()
+                .map_err(|e| format!("bad integer {b:?}: {e}"))?,
+        ),
         None => None,
     };
     Ok((a, b))
 }
 
 fn parse_bits(s: &str) -> Result<String, String> {
-    let inner = s.strip_prefix("b'").and_then(|r| r.strip_suffix('\'')).ok_or("bit value not b'...'")?;
+    let inner = s
+        .strip_prefix("b'")
+        .and_then(|r| r.strip_suffix('\''))
+        .ok_or("bit value not b'...'")?;
     if inner.is_empty() || !inner.bytes().all(|c| c == b'0' || c == b'1') {
         return Err(format!("bad bit string {s:?}"));
     }
@@ -115,7 +133,9 @@ pub fn parse_time(s: &str) -> Result<Expected, String> {
     };
     let (hms, us) = split_frac(body)?;
     let parts: Vec<&str> = hms.split(':').collect();
-    let [h, m, sec] = parts.as_slice() else { return Err(format!("bad time {s:?}")) };
+    let [h, m, sec] = parts.as_slice() else {
+        return Err(format!("bad time {s:?}"));
+    };
     if m.len() != 2 || sec.len() != 2 {
         return Err(format!("bad time {s:?}"));
     }
@@ -124,7 +144,13 @@ pub fn parse_time(s: &str) -> Result<Expected, String> {
 
 fn check_date(d: &str) -> Result<(), String> {
     let b = d.as_bytes();
-    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit()) {
+    if b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+    {
         Ok(())
     } else {
         Err(format!("bad date {d:?}"))
@@ -133,10 +159,14 @@ fn check_date(d: &str) -> Result<(), String> {
 
 /// "YYYY-MM-DD HH:MM:SS[.f]" -> DateTime
 pub fn parse_datetime(s: &str) -> Result<Expected, String> {
-    let (d, t) = s.split_once(' ').ok_or_else(|| format!("bad datetime {s:?}"))?;
+    let (d, t) = s
+        .split_once(' ')
+        .ok_or_else(|| format!("bad datetime {s:?}"))?;
     check_date(d)?;
     match parse_time(t)? {
-        Expected::Time(false, h, m, sec, us) if h < 24 => Ok(Expected::DateTime(d.to_string(), h, m, sec, us)),
+        Expected::Time(false, h, m, sec, us) if h < 24 => {
+            Ok(Expected::DateTime(d.to_string(), h, m, sec, us))
+        }
         _ => Err(format!("bad datetime {s:?}")),
     }
 }
@@ -155,7 +185,8 @@ pub fn normalize_decimal(s: &str) -> Result<String, String> {
         None => (false, s.strip_prefix('+').unwrap_or(s)),
     };
     let (ip, fp) = body.split_once('.').unwrap_or((body, ""));
-    if (ip.is_empty() && fp.is_empty()) || !ip.bytes().chain(fp.bytes()).all(|c| c.is_ascii_digit()) {
+    if (ip.is_empty() && fp.is_empty()) || !ip.bytes().chain(fp.bytes()).all(|c| c.is_ascii_digit())
+    {
         return Err(format!("bad decimal {s:?}"));
     }
     let ip = ip.trim_start_matches('0');
@@ -177,7 +208,9 @@ pub fn normalize_decimal(s: &str) -> Result<String, String> {
 /// 0x80 | (raw deflate ? 0x08 : 0) | n, then n bytes of original length (big-endian), then the zlib data.
 pub fn decompress_column(stored: &[u8]) -> Option<Vec<u8>> {
     // an empty value is stored as zero bytes, without a header
-    let Some((&h, rest)) = stored.split_first() else { return Some(Vec::new()) };
+    let Some((&h, rest)) = stored.split_first() else {
+        return Some(Vec::new());
+    };
     if h == 0 {
         return Some(rest.to_vec());
     }
@@ -196,7 +229,13 @@ pub fn decompress_column(stored: &[u8]) -> Option<Vec<u8>> {
     loop {
         let before_in = d.total_in() as usize;
         out.reserve(len.saturating_sub(out.len()).max(64));
-        let st = d.decompress_vec(&data[before_in..], &mut out, flate2::FlushDecompress::Finish).ok()?;
+        let st = d
+            .decompress_vec(
+                &data[before_in..],
+                &mut out,
+                flate2::FlushDecompress::Finish,
+            )
+            .ok()?;
         match st {
             flate2::Status::StreamEnd => break,
             _ if d.total_in() as usize == before_in && out.len() < out.capacity() => return None,
@@ -231,17 +270,33 @@ pub fn expected(cell: &Cell) -> Result<Expected, String> {
                     return Err(format!("unexpected signed/unsigned pair {a} ({b})"));
                 }
             }
-            Expected::Int { a, b, unsigned: cell.unsigned }
+            Expected::Int {
+                a,
+                b,
+                unsigned: cell.unsigned,
+            }
         }
         "YEAR" => {
-            let y: i64 = text(&cell.raw)?.parse().map_err(|_| "bad YEAR".to_string())?;
+            let y: i64 = text(&cell.raw)?
+                .parse()
+                .map_err(|_| "bad YEAR".to_string())?;
             Expected::Year(if y == 1900 { 0 } else { y })
         }
-        "FLOAT" => Expected::Float(text(&cell.raw)?.parse().map_err(|_| "bad FLOAT".to_string())?),
-        "DOUBLE" => Expected::Double(text(&cell.raw)?.parse().map_err(|_| "bad DOUBLE".to_string())?),
+        "FLOAT" => Expected::Float(
+            text(&cell.raw)?
+                .parse()
+                .map_err(|_| "bad FLOAT".to_string())?,
+        ),
+        "DOUBLE" => Expected::Double(
+            text(&cell.raw)?
+                .parse()
+                .map_err(|_| "bad DOUBLE".to_string())?,
+        ),
         "DATE" => {
             let b = unquote(&cell.raw).ok_or("DATE not quoted")?;
-            let s = String::from_utf8(b).map_err(|_| "DATE not UTF-8")?.replace(':', "-");
+            let s = String::from_utf8(b)
+                .map_err(|_| "DATE not UTF-8")?
+                .replace(':', "-");
             check_date(&s)?;
             Expected::Date(s)
         }
@@ -253,20 +308,28 @@ pub fn expected(cell: &Cell) -> Result<Expected, String> {
             let b = unquote(&cell.raw).ok_or("DATETIME not quoted")?;
             parse_datetime(std::str::from_utf8(&b).map_err(|_| "DATETIME not UTF-8")?)?
         }
-        _ if t == "TIMESTAMP" || paren("TIMESTAMP(").is_some() => parse_timestamp(text(&cell.raw)?)?,
+        _ if t == "TIMESTAMP" || paren("TIMESTAMP(").is_some() => {
+            parse_timestamp(text(&cell.raw)?)?
+        }
         _ if paren("DECIMAL(").is_some() => Expected::Decimal(normalize_decimal(text(&cell.raw)?)?),
         _ if paren("BIT(").is_some() => Expected::Bit(parse_bits(text(&cell.raw)?)?),
-        _ if paren("ENUM(").is_some() => Expected::Enum(text(&cell.raw)?.parse().map_err(|_| "bad ENUM")?),
+        _ if paren("ENUM(").is_some() => {
+            Expected::Enum(text(&cell.raw)?.parse().map_err(|_| "bad ENUM")?)
+        }
         _ if paren("SET(").is_some() => {
             // the tool prints the stored bytes in storage order, i.e. little-endian: b'<byte0><byte1>...'
             let bits = parse_bits(text(&cell.raw)?)?;
             if bits.len() % 8 != 0 || bits.len() > 64 {
                 return Err(format!("SET bit string of {} bits", bits.len()));
             }
-            let v = bits.as_bytes().chunks(8).enumerate().try_fold(0u64, |acc, (i, byte)| {
-                let b = u8::from_str_radix(std::str::from_utf8(byte).ok()?, 2).ok()?;
-                Some(acc | (u64::from(b) << (8 * i)))
-            });
+            let v = bits
+                .as_bytes()
+                .chunks(8)
+                .enumerate()
+                .try_fold(0u64, |acc, (i, byte)| {
+                    let b = u8::from_str_radix(std::str::from_utf8(byte).ok()?, 2).ok()?;
+                    Some(acc | (u64::from(b) << (8 * i)))
+                });
             Expected::Set(v.ok_or("bad SET bit string")?)
         }
         _ if t.ends_with(" COMPRESSED") => {
@@ -275,7 +338,11 @@ pub fn expected(cell: &Cell) -> Result<Expected, String> {
             Expected::Compressed { stored, plain }
         }
         _ if string_type => Expected::Bytes(unquote(&cell.raw).ok_or("string value not quoted")?),
-        _ => return Err(format!("oracle type {t:?} is not handled by the test (extend compare.rs)")),
+        _ => {
+            return Err(format!(
+                "oracle type {t:?} is not handled by the test (extend compare.rs)"
+            ))
+        }
     };
     Ok(exp)
 }
@@ -335,7 +402,9 @@ pub fn check(exp: &Expected, actual: &Value) -> Result<Matched, String> {
             }
         }
         E::Int { a, b, unsigned } => {
-            let Some(x) = actual_int(actual) else { return bad("an integer") };
+            let Some(x) = actual_int(actual) else {
+                return bad("an integer");
+            };
             let want = match (b, unsigned) {
                 (None, _) => *a,
                 (Some(b), Some(true)) => *b,
@@ -373,7 +442,9 @@ pub fn check(exp: &Expected, actual: &Value) -> Result<Matched, String> {
                         .and_then(bits_value)
                         .is_some_and(|v| Some(v) == bits_value(bits));
                     if same_value {
-                        Err(format!("expected {want}, got {s:?} (same value, different width)"))
+                        Err(format!(
+                            "expected {want}, got {s:?} (same value, different width)"
+                        ))
                     } else {
                         Err(format!("expected {want}, got {s:?}"))
                     }
@@ -387,9 +458,16 @@ pub fn check(exp: &Expected, actual: &Value) -> Result<Matched, String> {
         },
         // binvault may print the shortest f32 representation ("1.570795"), which read as f64 is not the stored
         // value: read it as f32 (exact for any representation of an f32), then format like %g.
-        E::Float(f) => match actual.as_number().and_then(|n| n.to_string().parse::<f32>().ok()) {
+        E::Float(f) => match actual
+            .as_number()
+            .and_then(|n| n.to_string().parse::<f32>().ok())
+        {
             Some(x) if f6(f64::from(x)) == f6(*f) => Ok(Matched::Exact),
-            Some(x) => Err(format!("expected FLOAT {f} (6 digits: {}), got {x} ({})", f6(*f), f6(f64::from(x)))),
+            Some(x) => Err(format!(
+                "expected FLOAT {f} (6 digits: {}), got {x} ({})",
+                f6(*f),
+                f6(f64::from(x))
+            )),
             None => bad(&format!("FLOAT {f}")),
         },
         E::Double(f) => match actual.as_f64() {
@@ -399,7 +477,11 @@ pub fn check(exp: &Expected, actual: &Value) -> Result<Matched, String> {
         },
         E::Bytes(b) => match actual_bytes(actual) {
             Some(x) if x == *b => Ok(Matched::Exact),
-            Some(x) => Err(format!("expected bytes {}, got {}", show_bytes(b), show_bytes(&x))),
+            Some(x) => Err(format!(
+                "expected bytes {}, got {}",
+                show_bytes(b),
+                show_bytes(&x)
+            )),
             None => bad(&format!("bytes {}", show_bytes(b))),
         },
         E::Compressed { stored, plain } => match actual_bytes(actual) {
@@ -408,7 +490,9 @@ pub fn check(exp: &Expected, actual: &Value) -> Result<Matched, String> {
             Some(x) => Err(format!(
                 "expected compressed column bytes {} (decompressed: {}), got {}",
                 show_bytes(stored),
-                plain.as_ref().map_or("<cannot decompress>".into(), |p| show_bytes(p)),
+                plain
+                    .as_ref()
+                    .map_or("<cannot decompress>".into(), |p| show_bytes(p)),
                 show_bytes(&x)
             )),
             None => bad(&format!("bytes {}", show_bytes(stored))),
@@ -444,10 +528,15 @@ pub fn show_bytes(b: &[u8]) -> String {
     let head = &b[..b.len().min(MAX)];
     let s = match std::str::from_utf8(head) {
         Ok(s) if !s.chars().any(char::is_control) => format!("{s:?}"),
-        _ => format!("x'{}'", head.iter().map(|c| format!("{c:02x}")).collect::<String>()),
+        _ => format!(
+            "x'{}'",
+            head.iter().map(|c| format!("{c:02x}")).collect::<String>()
+        ),
     };
     if b.len() > MAX {
-        let h = b.iter().fold(0xcbf29ce484222325u64, |h, &c| (h ^ c as u64).wrapping_mul(0x100000001b3));
+        let h = b.iter().fold(0xcbf29ce484222325u64, |h, &c| {
+            (h ^ c as u64).wrapping_mul(0x100000001b3)
+        });
         format!("{s}... ({} bytes, fnv64 {h:016x})", b.len())
     } else {
         s
@@ -457,7 +546,10 @@ pub fn show_bytes(b: &[u8]) -> String {
 pub fn show_json(v: &Value) -> String {
     let s = v.to_string();
     if s.len() > 120 {
-        let cut = (0..=120).rev().find(|&i| s.is_char_boundary(i)).unwrap_or(0);
+        let cut = (0..=120)
+            .rev()
+            .find(|&i| s.is_char_boundary(i))
+            .unwrap_or(0);
         format!("{}... ({} chars)", &s[..cut], s.len())
     } else {
         s
@@ -466,7 +558,10 @@ pub fn show_json(v: &Value) -> String {
 
 pub fn show_expected(e: &Expected) -> String {
     match e {
-        Expected::Time(neg, h, m, s, us) => format!("{}{h:02}:{m:02}:{s:02}.{us:06}", if *neg { "-" } else { "" }),
+        Expected::Time(neg, h, m, s, us) => format!(
+            "{}{h:02}:{m:02}:{s:02}.{us:06}",
+            if *neg { "-" } else { "" }
+        ),
         Expected::DateTime(d, h, m, s, us) => format!("{d} {h:02}:{m:02}:{s:02}.{us:06}"),
         Expected::Timestamp(s, us) => format!("{s}.{us:06}"),
         Expected::Bytes(b) => show_bytes(b),
@@ -494,11 +589,20 @@ mod tests {
     }
     fn ok(ty: &str, raw: &[u8], actual: Value) {
         let e = expected(&cell(ty, raw)).unwrap();
-        assert!(check(&e, &actual).is_ok(), "{ty} {:?} vs {actual}: {:?}", String::from_utf8_lossy(raw), check(&e, &actual));
+        assert!(
+            check(&e, &actual).is_ok(),
+            "{ty} {:?} vs {actual}: {:?}",
+            String::from_utf8_lossy(raw),
+            check(&e, &actual)
+        );
     }
     fn no(ty: &str, raw: &[u8], actual: Value) {
         let e = expected(&cell(ty, raw)).unwrap();
-        assert!(check(&e, &actual).is_err(), "{ty} {:?} vs {actual} should differ", String::from_utf8_lossy(raw));
+        assert!(
+            check(&e, &actual).is_err(),
+            "{ty} {:?} vs {actual} should differ",
+            String::from_utf8_lossy(raw)
+        );
     }
 
     #[test]
@@ -508,13 +612,20 @@ mod tests {
         let mut c = cell("LONGINT", b"-1 (18446744073709551615)");
         c.unsigned = Some(true);
         let e = expected(&c).unwrap();
-        assert_eq!(check(&e, &json!(18446744073709551615u64)), Ok(Matched::Exact));
+        assert_eq!(
+            check(&e, &json!(18446744073709551615u64)),
+            Ok(Matched::Exact)
+        );
         assert!(check(&e, &json!(-1)).is_err());
         c.unsigned = None;
         let e = expected(&c).unwrap();
         assert_eq!(check(&e, &json!(-1)), Ok(Matched::SignednessUnknown));
         assert!(check(&e, &json!(1)).is_err());
-        ok("LONGINT", b"-9223372036854775808 (9223372036854775808)", json!(i64::MIN));
+        ok(
+            "LONGINT",
+            b"-9223372036854775808 (9223372036854775808)",
+            json!(i64::MIN),
+        );
         ok("INT", b"2147483647", json!(2147483647));
         no("INT", b"5", json!("5"));
         no("INT", b"5", json!(5.5));
@@ -531,8 +642,16 @@ mod tests {
         ok("ENUM(2 bytes)", b"300", json!(300));
         ok("SET(1 bytes)", b"b'00000101'", json!(5));
         // storage (little-endian) byte order: 'm1' of a 64-member SET, then 'm1,m9,m17,m33,m64'
-        ok("SET(8 bytes)", b"b'0000000100000000000000000000000000000000000000000000000000000000'", json!(1));
-        ok("SET(8 bytes)", b"b'0000000100000001000000010000000000000001000000000000000010000000'", json!(9223372041149808897u64));
+        ok(
+            "SET(8 bytes)",
+            b"b'0000000100000000000000000000000000000000000000000000000000000000'",
+            json!(1),
+        );
+        ok(
+            "SET(8 bytes)",
+            b"b'0000000100000001000000010000000000000001000000000000000010000000'",
+            json!(9223372041149808897u64),
+        );
         ok("SET(2 bytes)", b"b'0000000000001000'", json!(2048));
         no("SET(2 bytes)", b"b'0000000000001000'", json!(8));
         no("SET(1 bytes)", b"b'00000101'", json!("b'00000101'"));
@@ -550,20 +669,36 @@ mod tests {
         ok("DECIMAL(5,0)", b"0", json!("-0"));
         no("DECIMAL(10,3)", b"-1.500", json!("1.500"));
         no("DECIMAL(10,3)", b"-1.500", json!(-1.5));
-        ok("DECIMAL(65,30)", b"-12345678901234567890.123456789012345678901234567890", json!("-12345678901234567890.12345678901234567890123456789"));
+        ok(
+            "DECIMAL(65,30)",
+            b"-12345678901234567890.123456789012345678901234567890",
+            json!("-12345678901234567890.12345678901234567890123456789"),
+        );
         ok("FLOAT", b"3.14159              ", json!(3.141590118408203));
         ok("FLOAT", b"3.14159              ", json!(3.14159));
         ok("FLOAT", b"1.5708               ", json!(1.570795));
         ok("FLOAT", b"1.5708               ", json!(1.5707950592041016));
         no("FLOAT", b"1.5708               ", json!(1.570794));
-        ok("FLOAT", b"3.40282e+38          ", json!(3.4028234663852886e38));
+        ok(
+            "FLOAT",
+            b"3.40282e+38          ",
+            json!(3.4028234663852886e38),
+        );
         ok("FLOAT", b"-1.5e-38             ", json!(-1.5e-38f32 as f64));
         no("FLOAT", b"3.14159              ", json!(3.14158));
-        ok("DOUBLE", b"2.7182818284590450908", json!(std::f64::consts::E));
+        ok(
+            "DOUBLE",
+            b"2.7182818284590450908",
+            json!(std::f64::consts::E),
+        );
         ok("DOUBLE", b"4.9406564584124654418e-324", json!(5e-324));
         ok("DOUBLE", b"1.7976931348623157081e+308", json!(f64::MAX));
         ok("DOUBLE", b"1000000000", json!(1000000000));
-        no("DOUBLE", b"2.7182818284590450908", json!(2.7182818284590455));
+        no(
+            "DOUBLE",
+            b"2.7182818284590450908",
+            json!(2.7182818284590455),
+        );
     }
 
     #[test]
@@ -577,10 +712,26 @@ mod tests {
         ok("TIME", b"'-838:59:59'", json!("-838:59:59.000000"));
         no("TIME(6)", b"'-00:00:00.000001'", json!("00:00:00.000001"));
         no("TIME(1)", b"'00:00:00.1'", json!("00:00:00.01"));
-        ok("DATETIME(2)", b"'2024-02-29 23:59:59.99'", json!("2024-02-29 23:59:59.990000"));
-        ok("DATETIME(0)", b"'0000-00-00 00:00:00'", json!("0000-00-00 00:00:00"));
-        no("DATETIME(6)", b"'2024-02-29 23:59:59.999999'", json!("2024-02-29 23:59:59.99999"));
-        ok("TIMESTAMP(6)", b"1709251199.123456", json!("1709251199.123456"));
+        ok(
+            "DATETIME(2)",
+            b"'2024-02-29 23:59:59.99'",
+            json!("2024-02-29 23:59:59.990000"),
+        );
+        ok(
+            "DATETIME(0)",
+            b"'0000-00-00 00:00:00'",
+            json!("0000-00-00 00:00:00"),
+        );
+        no(
+            "DATETIME(6)",
+            b"'2024-02-29 23:59:59.999999'",
+            json!("2024-02-29 23:59:59.99999"),
+        );
+        ok(
+            "TIMESTAMP(6)",
+            b"1709251199.123456",
+            json!("1709251199.123456"),
+        );
         ok("TIMESTAMP(3)", b"0.000", json!("0"));
         ok("TIMESTAMP(0)", b"1709251199", json!("1709251199"));
         ok("TIMESTAMP", b"1", json!(1));
@@ -590,12 +741,20 @@ mod tests {
     #[test]
     fn strings_and_blobs() {
         ok("VARSTRING(400)", "'héllo 😀'".as_bytes(), json!("héllo 😀"));
-        ok("VARSTRING(400)", "'héllo 😀'".as_bytes(), json!({"hex": "68c3a96c6c6f20f09f9880"}));
+        ok(
+            "VARSTRING(400)",
+            "'héllo 😀'".as_bytes(),
+            json!({"hex": "68c3a96c6c6f20f09f9880"}),
+        );
         ok("STRING(20)", b"'Gr\xfc\xdfe'", json!({"hex": "4772FCDF65"}));
         no("STRING(20)", b"'Gr\xfc\xdfe'", json!("Grüße"));
         ok("BLOB/TEXT", b"'\\x00\\x0a'''", json!({"hex": "000a2727"}));
         ok("LONGBLOB/LONGTEXT", b"''", json!(""));
-        ok("GEOMETRY", b"'\\x00\\x00\\x00\\x00\\x01'", json!({"hex": "0000000001"}));
+        ok(
+            "GEOMETRY",
+            b"'\\x00\\x00\\x00\\x00\\x01'",
+            json!({"hex": "0000000001"}),
+        );
         no("TINYBLOB/TINYTEXT", b"'ab'", json!({"hex": "616"}));
         no("TINYBLOB/TINYTEXT", b"'ab'", json!(["ab"]));
         no("MEDIUMBLOB/MEDIUMTEXT", b"'ab'", json!("abc"));
@@ -604,21 +763,35 @@ mod tests {
     #[test]
     fn compressed_columns() {
         // stored uncompressed: header 0x00
-        ok("BLOB/TEXT COMPRESSED", b"'\\x00short'", json!({"hex": "0073686f7274"}));
+        ok(
+            "BLOB/TEXT COMPRESSED",
+            b"'\\x00short'",
+            json!({"hex": "0073686f7274"}),
+        );
         ok("BLOB/TEXT COMPRESSED", b"'\\x00short'", json!("short"));
         // raw deflate of 520 bytes 'compressible ' x 40 as the server wrote it: 0x8a 0x02 0x08 <deflate>
         let plain = "compressible ".repeat(40);
-        let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+        let mut enc =
+            flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
         std::io::Write::write_all(&mut enc, plain.as_bytes()).unwrap();
         let mut stored = vec![0x8a, 0x02, 0x08];
         stored.extend(enc.finish().unwrap());
-        assert_eq!(decompress_column(&stored).as_deref(), Some(plain.as_bytes()));
+        assert_eq!(
+            decompress_column(&stored).as_deref(),
+            Some(plain.as_bytes())
+        );
         assert_eq!(decompress_column(&[0x8a, 0x02, 0x09, 1, 2]), None);
         assert_eq!(decompress_column(b"").as_deref(), Some(&b""[..]));
-        let e = Expected::Compressed { stored: stored.clone(), plain: decompress_column(&stored) };
+        let e = Expected::Compressed {
+            stored: stored.clone(),
+            plain: decompress_column(&stored),
+        };
         assert_eq!(check(&e, &json!(plain)), Ok(Matched::CompressedPlain));
         let hex: String = stored.iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(check(&e, &json!({ "hex": hex })), Ok(Matched::CompressedStored));
+        assert_eq!(
+            check(&e, &json!({ "hex": hex })),
+            Ok(Matched::CompressedStored)
+        );
         assert!(check(&e, &json!("compressible")).is_err());
     }
 

@@ -119,7 +119,10 @@ impl OracleOutput {
 
 fn err<T>(line: usize, msg: impl AsRef<str>, text: &[u8]) -> Result<T, String> {
     let shown: String = String::from_utf8_lossy(&text[..text.len().min(160)]).into_owned();
-    Err(format!("oracle output line {line}: {}: {shown:?}", msg.as_ref()))
+    Err(format!(
+        "oracle output line {line}: {}: {shown:?}",
+        msg.as_ref()
+    ))
 }
 
 fn parse_u64(b: &[u8]) -> Option<u64> {
@@ -155,7 +158,10 @@ fn parse_header(line: &[u8]) -> Option<(u64, String, Vec<u8>)> {
         Some(t) => &rest[t + 1..],
         None => &[][..],
     };
-    let name_end = after.iter().position(|&c| c == b':' || c == b' ').unwrap_or(after.len());
+    let name_end = after
+        .iter()
+        .position(|&c| c == b':' || c == b' ')
+        .unwrap_or(after.len());
     let name = String::from_utf8_lossy(&after[..name_end]).into_owned();
     Some((end, name, after.to_vec()))
 }
@@ -219,14 +225,25 @@ fn parse_cell(body: &[u8], line: usize) -> Result<Cell, String> {
     if is_null == 1 && raw != b"NULL" {
         return err(line, "is_null=1 but the value is not NULL", full);
     }
-    Ok(Cell { col, type_name, meta, nullable: nullable == 1, is_null: is_null == 1, raw, unsigned: None, line })
+    Ok(Cell {
+        col,
+        type_name,
+        meta,
+        nullable: nullable == 1,
+        is_null: is_null == 1,
+        raw,
+        unsigned: None,
+        line,
+    })
 }
 
 fn find_last(hay: &[u8], needle: &[u8]) -> Option<usize> {
     if needle.len() > hay.len() {
         return None;
     }
-    (0..=hay.len() - needle.len()).rev().find(|&i| &hay[i..i + needle.len()] == needle)
+    (0..=hay.len() - needle.len())
+        .rev()
+        .find(|&i| &hay[i..i + needle.len()] == needle)
 }
 
 /// Splits one line of a `# Columns(` block into column descriptions. The tool prints `INVALID_TYPE(N)` columns
@@ -256,7 +273,8 @@ fn column_is_unsigned(desc: &str) -> bool {
         None => desc,
     };
     // only the type part before any quoted ENUM/SET member list or CHARSET clause matters
-    let ty = ty.split('(').next().unwrap_or("").to_string() + " " + ty.rsplit(')').next().unwrap_or("");
+    let ty =
+        ty.split('(').next().unwrap_or("").to_string() + " " + ty.rsplit(')').next().unwrap_or("");
     ty.split_whitespace().any(|w| w == "UNSIGNED")
 }
 
@@ -271,7 +289,7 @@ pub fn parse(out: &[u8]) -> Result<OracleOutput, String> {
     // state for ### lines
     let mut row: Option<OracleRow> = None;
     let mut image: Option<u8> = None; // b'W' (before) or b'S' (after)
-    // state for a Columns block
+                                      // state for a Columns block
     let mut col_block: Option<((String, String), Vec<bool>)> = None;
     let mut last_table_map: Option<(String, String)> = None;
 
@@ -299,7 +317,11 @@ pub fn parse(out: &[u8]) -> Result<OracleOutput, String> {
             };
             let s = String::from_utf8_lossy(body).into_owned();
             let (content, done) = strip_terminator(&s);
-            flags.extend(split_column_line(content).iter().map(|d| column_is_unsigned(d)));
+            flags.extend(
+                split_column_line(content)
+                    .iter()
+                    .map(|d| column_is_unsigned(d)),
+            );
             if done {
                 let (k, f) = col_block.take().expect("checked above");
                 columns.insert(k, f);
@@ -339,7 +361,10 @@ pub fn parse(out: &[u8]) -> Result<OracleOutput, String> {
                 // "#Begin_load_query: file_id: 1  block_len: 45" on the next line
                 let next = lines.get(idx + 1).copied().unwrap_or_default();
                 if let Some(n) = next.strip_prefix(b"#") {
-                    let e = n.iter().position(|&c| c == b':' || c == b' ').unwrap_or(n.len());
+                    let e = n
+                        .iter()
+                        .position(|&c| c == b':' || c == b' ')
+                        .unwrap_or(n.len());
                     name = String::from_utf8_lossy(&n[..e]).into_owned();
                 }
             }
@@ -347,7 +372,13 @@ pub fn parse(out: &[u8]) -> Result<OracleOutput, String> {
                 return err(lineno, "event header without a preceding '# at' line", line);
             };
             let stmt_end = find_last(&after, b"STMT_END_F").is_some();
-            let head = EventHead { pos, end, name, stmt_end, line: lineno };
+            let head = EventHead {
+                pos,
+                end,
+                name,
+                stmt_end,
+                line: lineno,
+            };
             if head.is_rows() {
                 if cur_has_rows {
                     flush_group(&mut cur, &mut cur_has_rows, &mut res.groups);
@@ -359,7 +390,9 @@ pub fn parse(out: &[u8]) -> Result<OracleOutput, String> {
             if head.name == "Table_map" {
                 // "Table_map: `db`.`t` mapped to number N"
                 let a = String::from_utf8_lossy(&after).into_owned();
-                let q = a.strip_prefix("Table_map: ").and_then(|r| r.split(" mapped to number").next());
+                let q = a
+                    .strip_prefix("Table_map: ")
+                    .and_then(|r| r.split(" mapped to number").next());
                 match q.and_then(|q| parse_qualified(q.as_bytes())) {
                     Some(k) => last_table_map = Some(k),
                     None => return err(lineno, "cannot read the table name of a Table_map", line),
@@ -377,7 +410,10 @@ pub fn parse(out: &[u8]) -> Result<OracleOutput, String> {
             res.has_table_metadata = true;
             let s = String::from_utf8_lossy(body).into_owned();
             let (content, done) = strip_terminator(&s);
-            let flags: Vec<bool> = split_column_line(content).iter().map(|d| column_is_unsigned(d)).collect();
+            let flags: Vec<bool> = split_column_line(content)
+                .iter()
+                .map(|d| column_is_unsigned(d))
+                .collect();
             if done {
                 columns.insert(key, flags);
             } else {
@@ -396,13 +432,20 @@ pub fn parse(out: &[u8]) -> Result<OracleOutput, String> {
     for g in &res.groups {
         let l = g.events.first().map_or(0, |e| e.line);
         if g.events.is_empty() {
-            return Err(format!("oracle output line {}: rows printed without a rows event header", g.rows.first().map_or(0, |r| r.line)));
+            return Err(format!(
+                "oracle output line {}: rows printed without a rows event header",
+                g.rows.first().map_or(0, |r| r.line)
+            ));
         }
         if g.rows.is_empty() {
-            return Err(format!("oracle output line {l}: rows event(s) without any printed row"));
+            return Err(format!(
+                "oracle output line {l}: rows event(s) without any printed row"
+            ));
         }
         if !g.events.last().is_some_and(|e| e.stmt_end) {
-            return Err(format!("oracle output line {l}: rows group does not end with STMT_END_F"));
+            return Err(format!(
+                "oracle output line {l}: rows group does not end with STMT_END_F"
+            ));
         }
     }
     Ok(res)
@@ -432,14 +475,25 @@ fn res_line_rows(
     cur_has_rows: &mut bool,
     columns: &HashMap<(String, String), Vec<bool>>,
 ) -> Result<(), String> {
-    let start_row = |kind: RowKind, q: &[u8], row: &mut Option<OracleRow>, cur: &mut RowsGroup| -> Result<(), String> {
+    let start_row = |kind: RowKind,
+                     q: &[u8],
+                     row: &mut Option<OracleRow>,
+                     cur: &mut RowsGroup|
+     -> Result<(), String> {
         if let Some(r) = row.take() {
             cur.rows.push(r);
         }
         let Some((schema, table)) = parse_qualified(q) else {
             return err(lineno, "cannot read table name", line);
         };
-        *row = Some(OracleRow { kind, schema, table, before: None, after: None, line: lineno });
+        *row = Some(OracleRow {
+            kind,
+            schema,
+            table,
+            before: None,
+            after: None,
+            line: lineno,
+        });
         Ok(())
     };
     if let Some(q) = rest.strip_prefix(b" INSERT INTO ") {
@@ -517,7 +571,9 @@ pub fn unquote(raw: &[u8]) -> Option<Vec<u8>> {
     while i < inner.len() {
         let c = inner[i];
         if c == b'\\' && i + 4 <= inner.len() && inner[i + 1] == b'x' {
-            let h = std::str::from_utf8(&inner[i + 2..i + 4]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+            let h = std::str::from_utf8(&inner[i + 2..i + 4])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
             if let Some(b) = h {
                 out.push(b);
                 i += 4;
@@ -593,7 +649,11 @@ DELIMITER ;\n\
         assert_eq!(o.value_lines, 10);
         assert_eq!(o.cells(), 10);
         assert!(o.has_table_metadata);
-        let heads: Vec<(u64, u64, &str)> = o.events.iter().map(|e| (e.pos, e.end, e.name.as_str())).collect();
+        let heads: Vec<(u64, u64, &str)> = o
+            .events
+            .iter()
+            .map(|e| (e.pos, e.end, e.name.as_str()))
+            .collect();
         assert_eq!(
             heads,
             vec![
@@ -611,14 +671,23 @@ DELIMITER ;\n\
         );
         assert_eq!(o.groups.len(), 3);
         let g = &o.groups[0];
-        assert_eq!(g.events.iter().map(|e| e.pos).collect::<Vec<_>>(), vec![350, 400]);
+        assert_eq!(
+            g.events.iter().map(|e| e.pos).collect::<Vec<_>>(),
+            vec![350, 400]
+        );
         assert_eq!(g.rows.len(), 2);
         let r = &g.rows[0];
-        assert_eq!((r.kind, r.schema.as_str(), r.table.as_str()), (RowKind::Insert, "bv", "ints"));
+        assert_eq!(
+            (r.kind, r.schema.as_str(), r.table.as_str()),
+            (RowKind::Insert, "bv", "ints")
+        );
         assert!(r.before.is_none());
         let a = r.after.as_ref().unwrap();
         assert_eq!(a.len(), 3);
-        assert_eq!((a[1].col, a[1].type_name.as_str(), a[1].raw.as_slice()), (2, "TINYINT", &b"-1 (255)"[..]));
+        assert_eq!(
+            (a[1].col, a[1].type_name.as_str(), a[1].raw.as_slice()),
+            (2, "TINYINT", &b"-1 (255)"[..])
+        );
         assert_eq!(a[1].unsigned, Some(false));
         assert_eq!(a[2].unsigned, Some(true));
         let b = g.rows[1].after.as_ref().unwrap();
@@ -629,7 +698,10 @@ DELIMITER ;\n\
         let u = &o.groups[1].rows[0];
         assert_eq!(u.kind, RowKind::Update);
         let w = u.before.as_ref().unwrap();
-        assert_eq!(unquote(&w[1].raw).unwrap(), b"it's a \\ x\t\x00 /* c */ \xff");
+        assert_eq!(
+            unquote(&w[1].raw).unwrap(),
+            b"it's a \\ x\t\x00 /* c */ \xff"
+        );
         let s = u.after.as_ref().unwrap();
         assert_eq!(s[0].col, 4);
         // INVALID_TYPE columns are split: INT, t, dt, u -> column 4 is the unsigned one
@@ -683,7 +755,10 @@ DELIMITER ;\n\
         assert_eq!(o.groups[0].events.len(), 2);
         assert_eq!(o.groups[0].rows.len(), 2);
         assert_eq!(o.groups[0].rows[1].table, "y");
-        assert_eq!(o.groups[0].rows[1].before.as_ref().unwrap()[0].unsigned, None);
+        assert_eq!(
+            o.groups[0].rows[1].before.as_ref().unwrap()[0].unsigned,
+            None
+        );
         assert_eq!(o.value_lines, 4);
     }
 
@@ -692,11 +767,17 @@ DELIMITER ;\n\
         assert_eq!(split_column_line("INT NOT NULL"), vec!["INT NOT NULL"]);
         assert_eq!(
             split_column_line("`t` INVALID_TYPE(11)`dt` INVALID_TYPE(12)`ts` INVALID_TYPE(7)"),
-            vec!["`t` INVALID_TYPE(11)", "`dt` INVALID_TYPE(12)", "`ts` INVALID_TYPE(7)"]
+            vec![
+                "`t` INVALID_TYPE(11)",
+                "`dt` INVALID_TYPE(12)",
+                "`ts` INVALID_TYPE(7)"
+            ]
         );
         assert!(column_is_unsigned("`biu` BIGINT UNSIGNED NOT NULL"));
         assert!(column_is_unsigned("DECIMAL(5,0) UNSIGNED"));
-        assert!(!column_is_unsigned("`e` ENUM('UNSIGNED','b') CHARSET utf8mb4 COLLATE utf8mb4_unicode_ci"));
+        assert!(!column_is_unsigned(
+            "`e` ENUM('UNSIGNED','b') CHARSET utf8mb4 COLLATE utf8mb4_unicode_ci"
+        ));
         assert!(!column_is_unsigned("`UNSIGNED` INT"));
         assert!(!column_is_unsigned("TINYINT"));
     }

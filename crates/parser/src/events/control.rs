@@ -25,7 +25,10 @@ impl<'a> RotateEvent<'a> {
                 Ok((i, 4))
             }
         })?;
-        Ok(RotateEvent { position, next_file })
+        Ok(RotateEvent {
+            position,
+            next_file,
+        })
     }
 }
 
@@ -54,7 +57,13 @@ impl<'a> IncidentEvent<'a> {
         let (_, ev) = run(body, |i| {
             let (i, incident) = u16_("incident number")(i)?;
             if i.is_empty() {
-                return Ok((i, IncidentEvent { incident, message: b"" }));
+                return Ok((
+                    i,
+                    IncidentEvent {
+                        incident,
+                        message: b"",
+                    },
+                ));
             }
             let (i, n) = u8_("incident message length")(i)?;
             let (i, message) = take_n(usize::from(n), "incident message")(i)?;
@@ -89,7 +98,15 @@ impl<'a> XaPrepareEvent<'a> {
             }
             let (i, gtrid) = take_n(g as usize, "gtrid")(i)?;
             let (i, bqual) = take_n(b as usize, "bqual")(i)?;
-            Ok((i, XaPrepareEvent { one_phase: one_phase != 0, format_id, gtrid, bqual }))
+            Ok((
+                i,
+                XaPrepareEvent {
+                    one_phase: one_phase != 0,
+                    format_id,
+                    gtrid,
+                    bqual,
+                },
+            ))
         })?;
         Ok(ev)
     }
@@ -104,10 +121,15 @@ mod tests {
     fn rotate() {
         let mut body = 4u64.to_le_bytes().to_vec();
         body.extend_from_slice(b"mysql-bin.000002");
-        let r = RotateEvent::parse(&body, &Format::assumed(Flavor::MySql, ChecksumAlg::Off)).unwrap();
+        let r =
+            RotateEvent::parse(&body, &Format::assumed(Flavor::MySql, ChecksumAlg::Off)).unwrap();
         assert_eq!(r.position, 4);
         assert_eq!(r.next_file, b"mysql-bin.000002");
-        assert!(RotateEvent::parse(&body[..5], &Format::assumed(Flavor::MySql, ChecksumAlg::Off)).is_err());
+        assert!(RotateEvent::parse(
+            &body[..5],
+            &Format::assumed(Flavor::MySql, ChecksumAlg::Off)
+        )
+        .is_err());
     }
 
     #[test]
@@ -118,7 +140,12 @@ mod tests {
         body.extend_from_slice(&2u32.to_le_bytes());
         body.extend_from_slice(b"abcxy");
         let x = XaPrepareEvent::parse(&body).unwrap();
-        assert_eq!((x.one_phase, x.format_id, x.gtrid, x.bqual), (false, 1, &b"abc"[..], &b"xy"[..]));
-        assert!(XaPrepareEvent::parse(&body[..body.len() - 1]).unwrap_err().is_truncated());
+        assert_eq!(
+            (x.one_phase, x.format_id, x.gtrid, x.bqual),
+            (false, 1, &b"abc"[..], &b"xy"[..])
+        );
+        assert!(XaPrepareEvent::parse(&body[..body.len() - 1])
+            .unwrap_err()
+            .is_truncated());
     }
 }

@@ -158,9 +158,15 @@ pub struct GtidSetEntry {
 impl<'a> GtidSet<'a> {
     /// Parses and validates the set (every length checked against the body).
     pub fn parse(body: &'a [u8]) -> Result<Self> {
-        let set = GtidSet { n_sids: 0, raw: body };
+        let set = GtidSet {
+            n_sids: 0,
+            raw: body,
+        };
         let n = set.entries()?.len() as u64;
-        Ok(GtidSet { n_sids: n, raw: body })
+        Ok(GtidSet {
+            n_sids: n,
+            raw: body,
+        })
     }
 
     /// The entries. Allocates; intended for display and tests, not the hot path.
@@ -171,7 +177,11 @@ impl<'a> GtidSet<'a> {
             // Untagged (format 0): the count is the low 56 bits. Tagged (format 1, MySQL 8.4+):
             // `format << 56 | n_sids << 8 | format` (`encode_nsids_format` in
             // sql/rpl_gtid_set.cc), so bytes 1..7 hold the count.
-            let n = if format == 1 { (word & 0x00ff_ffff_ffff_ff00) >> 8 } else { word };
+            let n = if format == 1 {
+                (word & 0x00ff_ffff_ffff_ff00) >> 8
+            } else {
+                word
+            };
             if format > 1 {
                 return crate::nom_ext::invalid(i, "gtid set format", u64::from(format));
             }
@@ -202,7 +212,11 @@ impl<'a> GtidSet<'a> {
                     intervals.push((s as i64, e as i64));
                     j = k;
                 }
-                out.push(GtidSetEntry { sid: Uuid(sid.try_into().unwrap_or([0; 16])), tag, intervals });
+                out.push(GtidSetEntry {
+                    sid: Uuid(sid.try_into().unwrap_or([0; 16])),
+                    tag,
+                    intervals,
+                });
                 i = j;
             }
             Ok((i, out))
@@ -241,7 +255,10 @@ mod tests {
     #[test]
     fn gtid_set_round_trip() {
         let mut b = 1u64.to_le_bytes().to_vec();
-        b.extend_from_slice(&[0x3e, 0x11, 0xfa, 0x47, 0x71, 0xca, 0x11, 0xe1, 0x9e, 0x33, 0xc8, 0x0a, 0xa9, 0x42, 0x95, 0x62]);
+        b.extend_from_slice(&[
+            0x3e, 0x11, 0xfa, 0x47, 0x71, 0xca, 0x11, 0xe1, 0x9e, 0x33, 0xc8, 0x0a, 0xa9, 0x42,
+            0x95, 0x62,
+        ]);
         b.extend_from_slice(&2u64.to_le_bytes());
         for (s, e) in [(1i64, 6i64), (11, 12)] {
             b.extend_from_slice(&s.to_le_bytes());
@@ -258,7 +275,10 @@ mod tests {
     }
 
     fn hex(s: &str) -> Vec<u8> {
-        (0..s.len()).step_by(2).map(|k| u8::from_str_radix(&s[k..k + 2], 16).unwrap()).collect()
+        (0..s.len())
+            .step_by(2)
+            .map(|k| u8::from_str_radix(&s[k..k + 2], 16).unwrap())
+            .collect()
     }
 
     #[test]
@@ -273,14 +293,28 @@ mod tests {
         assert_eq!(s.to_string(), "b9b88c66-0755-11f1-9899-4a9da94c4d71:1-2");
         let tagged = hex(concat!(
             "0102000000000001",
-            "55778904029911f1b1b84ef0c4956feb", "00", "0100000000000000", "0100000000000000", "0e00000000000000",
-            "55778904029911f1b1b84ef0c4956feb", "0a6d79746167", "0100000000000000", "0100000000000000", "0300000000000000",
+            "55778904029911f1b1b84ef0c4956feb",
+            "00",
+            "0100000000000000",
+            "0100000000000000",
+            "0e00000000000000",
+            "55778904029911f1b1b84ef0c4956feb",
+            "0a6d79746167",
+            "0100000000000000",
+            "0100000000000000",
+            "0300000000000000",
         ));
         let s = GtidSet::parse(&tagged).unwrap();
         assert_eq!(s.n_sids, 2);
         let e = s.entries().unwrap();
-        assert_eq!((e[0].tag.as_str(), &e[0].intervals[..]), ("", &[(1, 14)][..]));
-        assert_eq!((e[1].tag.as_str(), &e[1].intervals[..]), ("mytag", &[(1, 3)][..]));
+        assert_eq!(
+            (e[0].tag.as_str(), &e[0].intervals[..]),
+            ("", &[(1, 14)][..])
+        );
+        assert_eq!(
+            (e[1].tag.as_str(), &e[1].intervals[..]),
+            ("mytag", &[(1, 3)][..])
+        );
         for body in [&untagged, &tagged] {
             for cut in 0..body.len() {
                 assert!(GtidSet::parse(&body[..cut]).is_err(), "cut {cut}");

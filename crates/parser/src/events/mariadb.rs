@@ -112,7 +112,11 @@ impl<'a> MariaGtidListEvent<'a> {
         if (rest.len() as u64) < need {
             return Err(Error::truncated(4, "gtid list", need, rest.len() as u64));
         }
-        Ok(MariaGtidListEvent { flags: (word >> 28) as u8, count, raw: &rest[..need as usize] })
+        Ok(MariaGtidListEvent {
+            flags: (word >> 28) as u8,
+            count,
+            raw: &rest[..need as usize],
+        })
     }
 
     /// The GTIDs.
@@ -142,7 +146,14 @@ impl<'a> StartEncryptionEvent<'a> {
             let (i, scheme) = u8_("encryption scheme")(i)?;
             let (i, key_version) = u32_("key version")(i)?;
             let (i, nonce) = take_n(12, "nonce")(i)?;
-            Ok((i, StartEncryptionEvent { scheme, key_version, nonce }))
+            Ok((
+                i,
+                StartEncryptionEvent {
+                    scheme,
+                    key_version,
+                    nonce,
+                },
+            ))
         })?;
         Ok(ev)
     }
@@ -167,13 +178,26 @@ pub fn uncompress(data: &[u8], what: &'static str, max: u64) -> Result<Vec<u8>> 
     };
     let len = lb.iter().fold(0u64, |a, &b| a << 8 | u64::from(b));
     if len > max {
-        return Err(Error::new(0, ErrorKind::TooLarge { what, size: len, limit: max }));
+        return Err(Error::new(
+            0,
+            ErrorKind::TooLarge {
+                what,
+                size: len,
+                limit: max,
+            },
+        ));
     }
     let z = &rest[lenlen..];
     let mut out = Vec::with_capacity((len as usize).min(z.len().saturating_mul(16)).min(1 << 24));
     let mut dec = flate2::read::ZlibDecoder::new(z).take(len + 1);
     dec.read_to_end(&mut out).map_err(|e| {
-        Error::new(1 + lenlen as u64, ErrorKind::Decompress { what, detail: e.to_string() })
+        Error::new(
+            1 + lenlen as u64,
+            ErrorKind::Decompress {
+                what,
+                detail: e.to_string(),
+            },
+        )
     })?;
     if out.len() as u64 != len {
         return Err(Error::new(
@@ -206,11 +230,17 @@ mod tests {
         let data = b"INSERT INTO t VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9)".repeat(5);
         let c = compress(&data);
         assert_eq!(uncompress(&c, "q", 1 << 20).unwrap(), data);
-        assert!(matches!(uncompress(&c, "q", 10).unwrap_err().kind, ErrorKind::TooLarge { .. }));
+        assert!(matches!(
+            uncompress(&c, "q", 10).unwrap_err().kind,
+            ErrorKind::TooLarge { .. }
+        ));
         // Lying about the length: decompression stops and reports it.
         let mut lie = c.clone();
         lie[2] = lie[2].wrapping_add(1);
-        assert!(matches!(uncompress(&lie, "q", 1 << 20).unwrap_err().kind, ErrorKind::Decompress { .. }));
+        assert!(matches!(
+            uncompress(&lie, "q", 1 << 20).unwrap_err().kind,
+            ErrorKind::Decompress { .. }
+        ));
         assert!(uncompress(&c[..2], "q", 1 << 20).is_err());
         assert!(uncompress(&c[..10], "q", 1 << 20).is_err());
     }
@@ -225,7 +255,16 @@ mod tests {
         }
         let l = MariaGtidListEvent::parse(&b).unwrap();
         let g: Vec<_> = l.gtids().collect();
-        assert_eq!(g[1], MariaGtid { domain_id: 1, server_id: 2, seq_no: 3 });
-        assert!(MariaGtidListEvent::parse(&b[..20]).unwrap_err().is_truncated());
+        assert_eq!(
+            g[1],
+            MariaGtid {
+                domain_id: 1,
+                server_id: 2,
+                seq_no: 3
+            }
+        );
+        assert!(MariaGtidListEvent::parse(&b[..20])
+            .unwrap_err()
+            .is_truncated());
     }
 }

@@ -136,7 +136,9 @@ pub(crate) fn decode_body<'a>(
 ) -> Result<EventData<'a>> {
     let fmt = dec.format();
     Ok(match ty {
-        EventType::Query => EventData::Query(QueryEvent::parse(body, fmt, code, false, dec.options())?),
+        EventType::Query => {
+            EventData::Query(QueryEvent::parse(body, fmt, code, false, dec.options())?)
+        }
         EventType::MariaQueryCompressed => {
             EventData::Query(QueryEvent::parse(body, fmt, code, true, dec.options())?)
         }
@@ -160,9 +162,7 @@ pub(crate) fn decode_body<'a>(
         }
         EventType::TableMap => EventData::TableMap(TableMapEvent::parse(body, fmt, code)?),
         t if t.is_rows() => EventData::Rows(RowsEvent::parse(body, fmt, t, code, dec)?),
-        EventType::Gtid | EventType::AnonymousGtid => {
-            EventData::Gtid(GtidEvent::parse(body, ty)?)
-        }
+        EventType::Gtid | EventType::AnonymousGtid => EventData::Gtid(GtidEvent::parse(body, ty)?),
         EventType::GtidTagged => EventData::GtidTagged(GtidTaggedEvent::parse(body, fmt)?),
         EventType::PreviousGtids => EventData::PreviousGtids(GtidSet::parse(body)?),
         EventType::TransactionContext => {

@@ -5,6 +5,7 @@
 //! ([`RowsEvent::table`]). Rows are read with a [`RowReader`] into reusable [`Row`] buffers,
 //! so decoding allocates nothing per row or per value once the buffers have grown.
 
+use crate::column::ColumnType;
 use crate::decoder::Decoder;
 use crate::error::{Error, ErrorKind, Result};
 use crate::events::mariadb::uncompress;
@@ -13,7 +14,6 @@ use crate::fde::Format;
 use crate::header::EventType;
 use crate::nom_ext::{invalid, lenenc, run, take_n, u16_, u32_, u48_};
 use crate::value::{decode_json_diffs, decode_value, Value};
-use crate::column::ColumnType;
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -72,23 +72,37 @@ impl<'a> RowsEvent<'a> {
     ) -> Result<Self> {
         use EventType::*;
         let kind = match ty {
-            PreGaWriteRows | WriteRowsV1 | WriteRows | MariaWriteRowsCompressedV1 | MariaWriteRowsCompressed => {
-                RowsKind::Write
-            }
-            PreGaUpdateRows | UpdateRowsV1 | UpdateRows | MariaUpdateRowsCompressedV1
+            PreGaWriteRows
+            | WriteRowsV1
+            | WriteRows
+            | MariaWriteRowsCompressedV1
+            | MariaWriteRowsCompressed => RowsKind::Write,
+            PreGaUpdateRows
+            | UpdateRowsV1
+            | UpdateRows
+            | MariaUpdateRowsCompressedV1
             | MariaUpdateRowsCompressed => RowsKind::Update,
             PartialUpdateRows => RowsKind::PartialUpdate,
             _ => RowsKind::Delete,
         };
         let v2 = matches!(
             ty,
-            WriteRows | UpdateRows | DeleteRows | PartialUpdateRows | MariaWriteRowsCompressed
-                | MariaUpdateRowsCompressed | MariaDeleteRowsCompressed
+            WriteRows
+                | UpdateRows
+                | DeleteRows
+                | PartialUpdateRows
+                | MariaWriteRowsCompressed
+                | MariaUpdateRowsCompressed
+                | MariaDeleteRowsCompressed
         );
         let compressed = matches!(
             ty,
-            MariaWriteRowsCompressedV1 | MariaUpdateRowsCompressedV1 | MariaDeleteRowsCompressedV1
-                | MariaWriteRowsCompressed | MariaUpdateRowsCompressed | MariaDeleteRowsCompressed
+            MariaWriteRowsCompressedV1
+                | MariaUpdateRowsCompressedV1
+                | MariaDeleteRowsCompressedV1
+                | MariaWriteRowsCompressed
+                | MariaUpdateRowsCompressed
+                | MariaDeleteRowsCompressed
         );
         let post = fmt.post_header_len(code, if v2 { 10 } else { 8 });
         // Pre-GA UPDATE events have one columns bitmap for both images.
@@ -150,12 +164,20 @@ impl<'a> RowsEvent<'a> {
 
     /// A reader over the rows. Fails when the table map is missing or does not fit the event.
     pub fn rows(&self) -> Result<RowReader<'_>> {
-        let table = self
-            .table
-            .as_deref()
-            .ok_or_else(|| Error::new(0, ErrorKind::NoTableMap { table_id: self.table_id }))?;
+        let table = self.table.as_deref().ok_or_else(|| {
+            Error::new(
+                0,
+                ErrorKind::NoTableMap {
+                    table_id: self.table_id,
+                },
+            )
+        })?;
         if self.column_count > table.columns.len() {
-            return Err(Error::invalid(0, "rows event column count", self.column_count as u64));
+            return Err(Error::invalid(
+                0,
+                "rows event column count",
+                self.column_count as u64,
+            ));
         }
         let present = |bitmap: &[u8]| -> Vec<u32> {
             (0..self.column_count)
@@ -214,9 +236,15 @@ impl<'r> Row<'r> {
     /// event reuses the memory instead of allocating.
     pub fn recycle<'b>(self) -> Row<'b> {
         fn image<'b>(i: Option<Image<'_>>) -> Option<Image<'b>> {
-            i.map(|i| Image { cells: reuse(i.cells), json_diffs: reuse(i.json_diffs) })
+            i.map(|i| Image {
+                cells: reuse(i.cells),
+                json_diffs: reuse(i.json_diffs),
+            })
         }
-        Row { before: image(self.before), after: image(self.after) }
+        Row {
+            before: image(self.before),
+            after: image(self.after),
+        }
     }
 }
 
@@ -270,11 +298,27 @@ impl<'r> RowReader<'r> {
         let result: Result<usize> = (|| {
             let mut pos = self.pos;
             if let Some(img) = before.as_mut() {
-                pos = read_image(self.data, pos, self.table, &self.before, false, self.null_shift, img)?;
+                pos = read_image(
+                    self.data,
+                    pos,
+                    self.table,
+                    &self.before,
+                    false,
+                    self.null_shift,
+                    img,
+                )?;
             }
             if let Some(img) = after.as_mut() {
                 let partial = self.kind == RowsKind::PartialUpdate;
-                pos = read_image(self.data, pos, self.table, &self.after, partial, self.null_shift, img)?;
+                pos = read_image(
+                    self.data,
+                    pos,
+                    self.table,
+                    &self.after,
+                    partial,
+                    self.null_shift,
+                    img,
+                )?;
             }
             Ok(pos)
         })();
@@ -313,23 +357,37 @@ fn read_image<'r>(
 ) -> Result<usize> {
     let mut partial_bits: &[u8] = &[];
     if partial {
-        let (rest, opts) = run(&data[pos..], lenenc("value options"))
-            .map_err(|e| e.rebase(pos as u64))?;
+        let (rest, opts) =
+            run(&data[pos..], lenenc("value options")).map_err(|e| e.rebase(pos as u64))?;
         pos = data.len() - rest.len();
         if opts & PARTIAL_JSON_UPDATES != 0 {
             // One bit per JSON column of the table, present in the image or not (as MySQL's
             // `unpack_row` reads it).
-            let json_cols = table.columns.iter().filter(|c| c.col_type == ColumnType::Json).count();
+            let json_cols = table
+                .columns
+                .iter()
+                .filter(|c| c.col_type == ColumnType::Json)
+                .count();
             let n = json_cols.div_ceil(8);
             partial_bits = data.get(pos..pos + n).ok_or_else(|| {
-                Error::truncated(pos as u64, "partial JSON bitmap", n as u64, (data.len() - pos) as u64)
+                Error::truncated(
+                    pos as u64,
+                    "partial JSON bitmap",
+                    n as u64,
+                    (data.len() - pos) as u64,
+                )
             })?;
             pos += n;
         }
     }
     let nbytes = (present.len() + null_shift).div_ceil(8);
     let nulls = data.get(pos..pos + nbytes).ok_or_else(|| {
-        Error::truncated(pos as u64, "null bitmap", nbytes as u64, (data.len() - pos) as u64)
+        Error::truncated(
+            pos as u64,
+            "null bitmap",
+            nbytes as u64,
+            (data.len() - pos) as u64,
+        )
     })?;
     pos += nbytes;
     for (n, &c) in present.iter().enumerate() {
@@ -344,8 +402,12 @@ fn read_image<'r>(
                 .iter()
                 .filter(|c| c.col_type == ColumnType::Json)
                 .count();
-            if partial_bits.get(json_idx / 8).is_some_and(|b| b & (1 << (json_idx % 8)) != 0) {
-                let (_, used) = decode_json_diffs(&data[pos..]).map_err(|e| e.rebase(pos as u64))?;
+            if partial_bits
+                .get(json_idx / 8)
+                .is_some_and(|b| b & (1 << (json_idx % 8)) != 0)
+            {
+                let (_, used) =
+                    decode_json_diffs(&data[pos..]).map_err(|e| e.rebase(pos as u64))?;
                 img.json_diffs.push((c, &data[pos..pos + used]));
                 pos += used;
                 continue;
@@ -361,9 +423,9 @@ fn read_image<'r>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::events::EventData;
     use crate::fde::{ChecksumAlg, Flavor};
     use crate::value::JsonDiffOp;
-    use crate::events::EventData;
 
     fn event(code: u8, body: &[u8]) -> Vec<u8> {
         let size = (19 + body.len()) as u32;
@@ -380,7 +442,9 @@ mod tests {
     #[test]
     fn partial_json_bit_counts_every_json_column_of_the_table() {
         let mut dec = Decoder::with_format(Format::assumed(Flavor::MySql, ChecksumAlg::Off));
-        let mut tm = vec![7, 0, 0, 0, 0, 0, 1, 0, 1, b'd', 0, 1, b't', 0, 4, 3, 245, 3, 245];
+        let mut tm = vec![
+            7, 0, 0, 0, 0, 0, 1, 0, 1, b'd', 0, 1, b't', 0, 4, 3, 245, 3, 245,
+        ];
         tm.extend_from_slice(&[2, 4, 4, 0x0f]);
         dec.decode(4, &event(19, &tm)).unwrap();
 
@@ -393,11 +457,16 @@ mod tests {
         body.extend_from_slice(&diff);
         let raw = event(39, &body);
         let ev = dec.decode(100, &raw).unwrap();
-        let EventData::Rows(r) = &ev.data else { panic!("not rows") };
+        let EventData::Rows(r) = &ev.data else {
+            panic!("not rows")
+        };
         let mut reader = r.rows().unwrap();
         let mut row = Row::default();
         assert!(reader.next_row(&mut row).unwrap());
-        assert_eq!(row.before.as_ref().unwrap().cells, vec![(0, Value::Signed(1))]);
+        assert_eq!(
+            row.before.as_ref().unwrap().cells,
+            vec![(0, Value::Signed(1))]
+        );
         let after = row.after.as_ref().unwrap();
         assert_eq!(after.cells, vec![(2, Value::Signed(5))]);
         assert_eq!(after.json_diffs.len(), 1);
@@ -415,7 +484,9 @@ mod tests {
     #[test]
     fn truncated_rows_are_errors() {
         let mut dec = Decoder::with_format(Format::assumed(Flavor::MySql, ChecksumAlg::Off));
-        let tm = [7, 0, 0, 0, 0, 0, 1, 0, 1, b'd', 0, 1, b't', 0, 2, 3, 15, 2, 0x2c, 1, 0x03];
+        let tm = [
+            7, 0, 0, 0, 0, 0, 1, 0, 1, b'd', 0, 1, b't', 0, 2, 3, 15, 2, 0x2c, 1, 0x03,
+        ];
         dec.decode(4, &event(19, &tm)).unwrap();
         let mut body = vec![7, 0, 0, 0, 0, 0, 1, 0, 2, 0b11];
         body.extend_from_slice(&[0, 9, 0, 0, 0, 2, 0, b'h', b'i']);
@@ -424,7 +495,9 @@ mod tests {
             match dec.decode(100, &raw) {
                 Err(e) => assert!(e.is_truncated(), "cut {cut}: {e}"),
                 Ok(ev) => {
-                    let EventData::Rows(r) = &ev.data else { panic!("not rows") };
+                    let EventData::Rows(r) = &ev.data else {
+                        panic!("not rows")
+                    };
                     let mut reader = r.rows().unwrap();
                     let mut row = Row::default();
                     let res = reader.next_row(&mut row);
@@ -434,7 +507,9 @@ mod tests {
         }
         let raw = event(23, &body);
         let ev = dec.decode(100, &raw).unwrap();
-        let EventData::Rows(r) = &ev.data else { panic!("not rows") };
+        let EventData::Rows(r) = &ev.data else {
+            panic!("not rows")
+        };
         let mut reader = r.rows().unwrap();
         let mut row = Row::default();
         assert!(reader.next_row(&mut row).unwrap());

@@ -60,7 +60,11 @@ fn parse_query_like<'a>(
         let (i, exec_time) = u32_("execution time")(i)?;
         let (i, db_len) = u8_("schema length")(i)?;
         let (i, error_code) = u16_("error code")(i)?;
-        let (i, sv_len) = if post >= 13 { u16_("status variables length")(i)? } else { (i, 0) };
+        let (i, sv_len) = if post >= 13 {
+            u16_("status variables length")(i)?
+        } else {
+            (i, 0)
+        };
         let (i, extra) = take_n(post.saturating_sub(13), "post header")(i)?;
         Ok((i, (thread_id, exec_time, db_len, error_code, sv_len, extra)))
     })?;
@@ -208,15 +212,30 @@ impl<'a> Iterator for StatusVars<'a> {
                     let (i, client) = u16_("Q_CHARSET")(i)?;
                     let (i, connection) = u16_("Q_CHARSET")(i)?;
                     let (i, server) = u16_("Q_CHARSET")(i)?;
-                    (i, StatusVar::Charset { client, connection, server })
+                    (
+                        i,
+                        StatusVar::Charset {
+                            client,
+                            connection,
+                            server,
+                        },
+                    )
                 }
                 5 | 6 => {
                     let (i, n) = u8_("status variable length")(i)?;
                     let (i, s) = take_n(usize::from(n), "status variable")(i)?;
-                    (i, if code == 5 { StatusVar::TimeZone(s) } else { StatusVar::Catalog(s) })
+                    (
+                        i,
+                        if code == 5 {
+                            StatusVar::TimeZone(s)
+                        } else {
+                            StatusVar::Catalog(s)
+                        },
+                    )
                 }
                 7 => u16_("Q_LC_TIME_NAMES")(i).map(|(i, v)| (i, StatusVar::LcTimeNames(v)))?,
-                8 => u16_("Q_CHARSET_DATABASE")(i).map(|(i, v)| (i, StatusVar::CharsetDatabase(v)))?,
+                8 => u16_("Q_CHARSET_DATABASE")(i)
+                    .map(|(i, v)| (i, StatusVar::CharsetDatabase(v)))?,
                 9 => u64_("Q_TABLE_MAP_FOR_UPDATE")(i)
                     .map(|(i, v)| (i, StatusVar::TableMapForUpdate(v)))?,
                 10 => u32_("Q_MASTER_DATA_WRITTEN")(i)
@@ -359,7 +378,12 @@ impl<'a> UserVarEvent<'a> {
                 i,
                 UserVarEvent {
                     name,
-                    value: Some(UserVarValue { kind, charset, bytes, flags }),
+                    value: Some(UserVarValue {
+                        kind,
+                        charset,
+                        bytes,
+                        flags,
+                    }),
                 },
             ))
         })?;
@@ -415,7 +439,13 @@ impl<'a> ExecuteLoadQueryEvent<'a> {
             Ok((i, (f, s, e, d)))
         })
         .map_err(|e: Error| e.rebase(13))?;
-        Ok(ExecuteLoadQueryEvent { query, file_id, start_pos, end_pos, dup_handling })
+        Ok(ExecuteLoadQueryEvent {
+            query,
+            file_id,
+            start_pos,
+            end_pos,
+            dup_handling,
+        })
     }
 }
 
@@ -429,7 +459,10 @@ mod tests {
     fn query_from_mariadb_docs() {
         let body: Vec<u8> = [
             &[0x66, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x1a, 0][..],
-            &[0, 0, 0, 0, 0, 1, 0, 0, 0, 0x50, 0, 0, 0, 0, 6, 3, b's', b't', b'd', 4, 8, 0, 8, 0, 8, 0],
+            &[
+                0, 0, 0, 0, 0, 1, 0, 0, 0, 0x50, 0, 0, 0, 0, 6, 3, b's', b't', b'd', 4, 8, 0, 8, 0,
+                8, 0,
+            ],
             &[0],
             b"TRUNCATE TABLE test.t4",
         ]
@@ -446,7 +479,11 @@ mod tests {
                 StatusVar::Flags2(0),
                 StatusVar::SqlMode(0x5000_0000),
                 StatusVar::Catalog(b"std"),
-                StatusVar::Charset { client: 8, connection: 8, server: 8 },
+                StatusVar::Charset {
+                    client: 8,
+                    connection: 8,
+                    server: 8
+                },
             ]
         );
     }

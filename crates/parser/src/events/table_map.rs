@@ -70,17 +70,20 @@ impl<'a> TableMapEvent<'a> {
             let (i, column_types) = take_n(cols, "column types")(i)?;
             // Pre-GA 5.1 table maps (before 5.1.15) end here: no metadata, no null bitmap.
             if i.is_empty() {
-                return Ok((i, TableMapEvent {
-                    table_id,
-                    flags,
-                    schema,
-                    table,
-                    column_types,
-                    metadata: i,
-                    null_bitmap: i,
-                    optional_metadata: i,
-                    body,
-                }));
+                return Ok((
+                    i,
+                    TableMapEvent {
+                        table_id,
+                        flags,
+                        schema,
+                        table,
+                        column_types,
+                        metadata: i,
+                        null_bitmap: i,
+                        optional_metadata: i,
+                        body,
+                    },
+                ));
             }
             let (i, metadata) = lenenc_bytes("column metadata")(i)?;
             let (i, null_bitmap) = take_n(cols.div_ceil(8), "null bitmap")(i)?;
@@ -109,14 +112,20 @@ impl<'a> TableMapEvent<'a> {
 
     /// Builds the owned table description (the decode plan of its rows).
     pub fn to_table_info(&self) -> Result<TableInfo> {
-        let meta_off = (self.body.len() - self.optional_metadata.len() - self.null_bitmap.len()
+        let meta_off = (self.body.len()
+            - self.optional_metadata.len()
+            - self.null_bitmap.len()
             - self.metadata.len()) as u64;
         let mut columns = Vec::with_capacity(self.column_types.len());
         let mut m = self.metadata;
         for (idx, &code) in self.column_types.iter().enumerate() {
             let n = ColumnType::from_code(code).metadata_len();
             let pre_ga = self.metadata.is_empty() && self.null_bitmap.is_empty();
-            let raw = if pre_ga { &[][..] } else { m.get(..n).unwrap_or(&[]) };
+            let raw = if pre_ga {
+                &[][..]
+            } else {
+                m.get(..n).unwrap_or(&[])
+            };
             if !pre_ga && raw.len() < n {
                 return Err(Error::truncated(
                     meta_off + (self.metadata.len() - m.len()) as u64,
@@ -127,7 +136,10 @@ impl<'a> TableMapEvent<'a> {
             }
             m = &m[raw.len()..];
             let mut c = ColumnDef::from_table_map(code, raw);
-            c.nullable = self.null_bitmap.get(idx / 8).is_some_and(|b| b & (1 << (idx % 8)) != 0);
+            c.nullable = self
+                .null_bitmap
+                .get(idx / 8)
+                .is_some_and(|b| b & (1 << (idx % 8)) != 0);
             columns.push(c);
         }
         let mut info = TableInfo {
@@ -201,7 +213,8 @@ impl TableInfo {
             })
             .map_err(|e| e.rebase(at))?;
             let value_at = at + (tlv.len() - rest.len() - value.len()) as u64;
-            self.apply_field(ty, value).map_err(|e| e.rebase(value_at))?;
+            self.apply_field(ty, value)
+                .map_err(|e| e.rebase(value_at))?;
             tlv = rest;
         }
         Ok(())
@@ -221,7 +234,11 @@ impl TableInfo {
                 }
             }
             opt::DEFAULT_CHARSET | opt::ENUM_AND_SET_DEFAULT_CHARSET => {
-                let cols = if ty == opt::DEFAULT_CHARSET { &character } else { &enum_set };
+                let cols = if ty == opt::DEFAULT_CHARSET {
+                    &character
+                } else {
+                    &enum_set
+                };
                 let (mut i, default) = run(v, lenenc("default charset"))?;
                 for &c in cols {
                     self.columns[c].charset = Some(default as u32);
@@ -243,7 +260,11 @@ impl TableInfo {
                 }
             }
             opt::COLUMN_CHARSET | opt::ENUM_AND_SET_COLUMN_CHARSET => {
-                let cols = if ty == opt::COLUMN_CHARSET { &character } else { &enum_set };
+                let cols = if ty == opt::COLUMN_CHARSET {
+                    &character
+                } else {
+                    &enum_set
+                };
                 let mut i = v;
                 for &c in cols {
                     let at = (v.len() - i.len()) as u64;
@@ -257,7 +278,8 @@ impl TableInfo {
                 let mut names = Vec::with_capacity(self.columns.len());
                 while !i.is_empty() && names.len() < self.columns.len() {
                     let at = (v.len() - i.len()) as u64;
-                    let (j, name) = run(i, lenenc_bytes("column name")).map_err(|e| e.rebase(at))?;
+                    let (j, name) =
+                        run(i, lenenc_bytes("column name")).map_err(|e| e.rebase(at))?;
                     names.push(name.into());
                     i = j;
                 }
@@ -371,12 +393,28 @@ mod tests {
         assert_eq!(t.columns[0].col_type, ColumnType::Long);
         assert!(t.columns[0].unsigned);
         assert!(!t.columns[0].nullable);
-        assert_eq!((t.columns[1].col_type, t.columns[1].meta), (ColumnType::VarChar, 300));
+        assert_eq!(
+            (t.columns[1].col_type, t.columns[1].meta),
+            (ColumnType::VarChar, 300)
+        );
         assert_eq!(t.columns[1].charset, Some(63));
-        assert_eq!((t.columns[2].col_type, t.columns[2].meta), (ColumnType::Enum, 1));
+        assert_eq!(
+            (t.columns[2].col_type, t.columns[2].meta),
+            (ColumnType::Enum, 1)
+        );
         assert_eq!(t.columns[2].charset, Some(8));
-        assert_eq!(t.column_names, vec![Box::from(&b"a"[..]), Box::from(&b"b"[..]), Box::from(&b"c"[..])]);
-        assert_eq!(t.enum_values, vec![vec![Box::from(&b"x"[..]), Box::from(&b"y"[..])]]);
+        assert_eq!(
+            t.column_names,
+            vec![
+                Box::from(&b"a"[..]),
+                Box::from(&b"b"[..]),
+                Box::from(&b"c"[..])
+            ]
+        );
+        assert_eq!(
+            t.enum_values,
+            vec![vec![Box::from(&b"x"[..]), Box::from(&b"y"[..])]]
+        );
         assert_eq!(t.primary_key, vec![(0, 0)]);
         assert!(t.same_as(&ev));
     }
@@ -392,6 +430,8 @@ mod tests {
                 let _ = ev.to_table_info();
             }
         }
-        assert!(TableMapEvent::parse(&b[..20], &fmt, 19).unwrap_err().is_truncated());
+        assert!(TableMapEvent::parse(&b[..20], &fmt, 19)
+            .unwrap_err()
+            .is_truncated());
     }
 }
