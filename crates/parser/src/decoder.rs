@@ -198,19 +198,16 @@ impl Decoder {
         let ty = self.format.event_type(header.type_code);
         let data = events::decode_body(self, ty, header.type_code, body)
             .map_err(|e| e.rebase(pos + header_len as u64))?;
-        match &data {
-            EventData::TableMap(tm) => {
-                let id = tm.table_id;
-                let reuse = self.tables.get(&id).is_some_and(|t| t.same_as(tm));
-                if !reuse {
-                    let info = tm
-                        .to_table_info()
-                        .map_err(|e| e.rebase(pos + header_len as u64))?;
-                    self.tables.insert(id, Arc::new(info));
-                }
+        if let EventData::TableMap(tm) = &data {
+            // Build the table's decode plan once; an identical TABLE_MAP (the same table in
+            // the next transaction) keeps the one there is.
+            let id = tm.table_id;
+            if !self.tables.get(&id).is_some_and(|t| t.same_as(tm)) {
+                let info = tm
+                    .to_table_info()
+                    .map_err(|e| e.rebase(pos + header_len as u64))?;
+                self.tables.insert(id, Arc::new(info));
             }
-            EventData::Rotate(_) => {}
-            _ => {}
         }
         Ok(Event {
             pos,
