@@ -23,14 +23,12 @@ pub(crate) struct PErr<'a> {
 }
 
 impl<'a> ParseError<&'a [u8]> for PErr<'a> {
-    fn from_error_kind(input: &'a [u8], kind: NomKind) -> Self {
-        let what = match kind {
-            NomKind::Eof => "field",
-            _ => "field",
-        };
+    fn from_error_kind(input: &'a [u8], _kind: NomKind) -> Self {
+        // Every parser here names what it reads through `take_n`/`u8_`/...; a bare nom
+        // failure is named by the caller's context, if any.
         PErr {
             input,
-            what,
+            what: "field",
             needed: None,
             invalid: None,
         }
