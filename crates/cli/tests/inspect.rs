@@ -1,5 +1,7 @@
 //! `binvault inspect` as a user runs it: exit codes, output before damage, formats.
 
+#![allow(clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
