@@ -2,3 +2,10 @@
 #![warn(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
 #![doc(test(attr(deny(warnings))))]
+
+pub mod basic;
+pub mod error;
+pub mod packet;
+pub mod response;
+
+pub use error::{Error, Result};

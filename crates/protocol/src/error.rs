@@ -1,0 +1,126 @@
+//! The crate's error type.
+
+use crate::response::ServerError;
+
+/// Result alias for this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong while framing, decoding or encoding protocol messages.
+///
+/// Every variant that comes from untrusted input names what was being decoded and where.
+/// After any error other than [`Error::Server`] the connection's framing state is unknown:
+/// close the connection.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A packet header carried a sequence id other than the one expected.
+    #[error("{layer} sequence id mismatch: expected {expected}, found {found}")]
+    SequenceMismatch {
+        /// `"packet"` or `"compressed packet"`.
+        layer: &'static str,
+        /// The sequence id the protocol requires next.
+        expected: u8,
+        /// The sequence id on the wire.
+        found: u8,
+    },
+    /// A (reassembled) payload would exceed the configured maximum. Detected from the headers,
+    /// before the bytes are buffered.
+    #[error("{layer} payload of at least {size} bytes exceeds the maximum of {max} bytes")]
+    PayloadTooLarge {
+        /// `"packet"` or `"compressed packet"`.
+        layer: &'static str,
+        /// Size declared so far (lower bound of the whole payload).
+        size: u64,
+        /// The configured maximum.
+        max: usize,
+    },
+    /// A compressed packet did not inflate to the length its header declared.
+    #[error("compressed packet (sequence {sequence}) declared {declared} uncompressed bytes, inflated to {actual}")]
+    DecompressedLength {
+        /// Compressed sequence id of the packet.
+        sequence: u8,
+        /// Uncompressed length from the header.
+        declared: usize,
+        /// Bytes actually produced (capped at `declared + 1`).
+        actual: usize,
+    },
+    /// The zlib stream of a compressed packet is corrupt.
+    #[error("compressed packet (sequence {sequence}): corrupt zlib stream")]
+    Inflate {
+        /// Compressed sequence id of the packet.
+        sequence: u8,
+        /// The underlying zlib error.
+        #[source]
+        source: flate2::DecompressError,
+    },
+    /// A message ended before a field was complete.
+    #[error("{message}: truncated {field} at offset {offset}: needed {needed} bytes, {available} available")]
+    Truncated {
+        /// The message being decoded, e.g. `"Initial Handshake v10"`.
+        message: &'static str,
+        /// The field being read, e.g. `"connection id"`.
+        field: &'static str,
+        /// Offset of the field within the payload.
+        offset: usize,
+        /// Bytes the field needs.
+        needed: usize,
+        /// Bytes that were left.
+        available: usize,
+    },
+    /// A NUL-terminated string had no NUL before the end of the payload.
+    #[error("{message}: unterminated {field} at offset {offset}")]
+    Unterminated {
+        /// The message being decoded.
+        message: &'static str,
+        /// The field being read.
+        field: &'static str,
+        /// Offset where the string starts.
+        offset: usize,
+    },
+    /// A byte had a value the protocol does not allow at that place.
+    #[error("{message}: unexpected {field} {found:#04x} at offset {offset}")]
+    Unexpected {
+        /// The message being decoded.
+        message: &'static str,
+        /// What the byte is, e.g. `"header"`, `"length-encoded integer prefix"`.
+        field: &'static str,
+        /// Offset of the byte.
+        offset: usize,
+        /// The byte found.
+        found: u8,
+    },
+    /// A message had bytes left over after its last field.
+    #[error("{message}: {extra} unexpected trailing bytes at offset {offset}")]
+    TrailingBytes {
+        /// The message being decoded.
+        message: &'static str,
+        /// Offset of the first extra byte.
+        offset: usize,
+        /// Number of extra bytes.
+        extra: usize,
+    },
+    /// The server greeted with a protocol version other than 10.
+    #[error("unsupported handshake protocol version {found} (only v10 is supported)")]
+    UnsupportedProtocolVersion {
+        /// The version byte.
+        found: u8,
+    },
+    /// A value given by the caller cannot be encoded (e.g. a NUL inside a NUL-terminated string).
+    #[error("cannot encode {field}: {reason}")]
+    InvalidArgument {
+        /// The field.
+        field: &'static str,
+        /// Why.
+        reason: &'static str,
+    },
+    /// The result-set decoder was fed a payload in a state that does not accept one
+    /// (for example after the result set ended).
+    #[error("result set decoder: payload received in state {state}")]
+    UnexpectedPayload {
+        /// The decoder state.
+        state: &'static str,
+    },
+    /// The server answered with an ERR packet.
+    #[error(transparent)]
+    Server(#[from] ServerError),
+}
