@@ -3,6 +3,7 @@
 #![deny(rustdoc::broken_intra_doc_links)]
 #![doc(test(attr(deny(warnings))))]
 
+pub mod auth;
 pub mod basic;
 pub mod error;
 pub mod packet;
