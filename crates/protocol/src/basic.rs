@@ -17,7 +17,11 @@ pub struct Reader<'a> {
 impl<'a> Reader<'a> {
     /// A reader over `buf`, which holds one `message` (used in errors).
     pub fn new(buf: &'a [u8], message: &'static str) -> Self {
-        Reader { buf, pos: 0, message }
+        Reader {
+            buf,
+            pos: 0,
+            message,
+        }
     }
 
     /// Offset of the next byte.
@@ -209,7 +213,16 @@ mod tests {
 
     #[test]
     fn lenenc_round_trip() {
-        for n in [0u64, 0xfa, 0xfb, 0xffff, 0x1_0000, 0xff_ffff, 0x100_0000, u64::MAX] {
+        for n in [
+            0u64,
+            0xfa,
+            0xfb,
+            0xffff,
+            0x1_0000,
+            0xff_ffff,
+            0x100_0000,
+            u64::MAX,
+        ] {
             let mut out = BytesMut::new();
             put_lenenc_int(n, &mut out);
             let mut r = Reader::new(&out, "test");
@@ -225,13 +238,21 @@ mod tests {
         let mut r = Reader::new(&buf, "test");
         assert!(matches!(
             r.lenenc_bytes("s"),
-            Err(Error::Truncated { needed: 0xff_ffff, available: 2, offset: 0, .. })
+            Err(Error::Truncated {
+                needed: 0xff_ffff,
+                available: 2,
+                offset: 0,
+                ..
+            })
         ));
     }
 
     #[test]
     fn null_prefix_rejected() {
         let mut r = Reader::new(&[0xfb], "test");
-        assert!(matches!(r.lenenc_int("n"), Err(Error::Unexpected { found: 0xfb, .. })));
+        assert!(matches!(
+            r.lenenc_int("n"),
+            Err(Error::Unexpected { found: 0xfb, .. })
+        ));
     }
 }

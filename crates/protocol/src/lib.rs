@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod basic;
 pub mod error;
+pub mod handshake;
 pub mod packet;
 pub mod response;
 

@@ -193,7 +193,11 @@ mod tests {
         let p = r.decode(&mut wire).ok().flatten();
         let p = p.as_deref().unwrap_or_default();
         assert_eq!(p, b"hello");
-        assert_eq!(p.as_ptr() as usize, base + HEADER_LEN, "payload should point into the input");
+        assert_eq!(
+            p.as_ptr() as usize,
+            base + HEADER_LEN,
+            "payload should point into the input"
+        );
     }
 
     #[test]
@@ -246,7 +250,10 @@ mod tests {
         for step in [1usize, 3, 4, 5, 65536, 0xff_ffff, 0x100_0003, usize::MAX] {
             let mut r = PacketReader::new(DEFAULT_MAX_PAYLOAD_SIZE);
             let got = decode_all(&mut r, &wire, step.min(wire.len())).ok();
-            assert!(got.is_some_and(|v| v.len() == 1 && v[0][..] == data[..]), "step {step}");
+            assert!(
+                got.is_some_and(|v| v.len() == 1 && v[0][..] == data[..]),
+                "step {step}"
+            );
         }
     }
 
@@ -259,7 +266,11 @@ mod tests {
         assert!(matches!(r.decode(&mut wire), Ok(Some(p)) if &p[..] == b"a"));
         assert!(matches!(
             r.decode(&mut wire),
-            Err(Error::SequenceMismatch { expected: 1, found: 2, .. })
+            Err(Error::SequenceMismatch {
+                expected: 1,
+                found: 2,
+                ..
+            })
         ));
     }
 
@@ -273,7 +284,11 @@ mod tests {
         let mut r = PacketReader::new(DEFAULT_MAX_PAYLOAD_SIZE);
         assert!(matches!(
             r.decode(&mut wire),
-            Err(Error::SequenceMismatch { expected: 1, found: 9, .. })
+            Err(Error::SequenceMismatch {
+                expected: 1,
+                found: 9,
+                ..
+            })
         ));
     }
 
@@ -284,7 +299,11 @@ mod tests {
         let mut r = PacketReader::new(1024);
         assert!(matches!(
             r.decode(&mut wire),
-            Err(Error::PayloadTooLarge { size: 0xff_ffff, max: 1024, .. })
+            Err(Error::PayloadTooLarge {
+                size: 0xff_ffff,
+                max: 1024,
+                ..
+            })
         ));
     }
 

@@ -42,13 +42,17 @@ mod tests {
     fn password_longer_than_nonce_repeats_nonce() {
         // python3 -c "n=bytes(range(1,21)); x=b'a much longer password than twenty bytes\0';
         //   print(bytes(c^n[i%len(n)] for i,c in enumerate(x)).hex())"
-        let want = "60226e71666e276466646c697f2e7f716261647b736623706d6769287d7d6e6279772f726866766701";
+        let want =
+            "60226e71666e276466646c697f2e7f716261647b736623706d6769287d7d6e6279772f726866766701";
         let got = xor_password(b"a much longer password than twenty bytes", &TEST_NONCE).ok();
         assert_eq!(got.as_deref().map(hex).as_deref(), Some(want));
     }
 
     #[test]
     fn empty_nonce_rejected() {
-        assert!(matches!(xor_password(b"x", b""), Err(Error::InvalidArgument { .. })));
+        assert!(matches!(
+            xor_password(b"x", b""),
+            Err(Error::InvalidArgument { .. })
+        ));
     }
 }
