@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod basic;
+pub mod compressed;
 pub mod error;
 pub mod handshake;
 pub mod packet;
