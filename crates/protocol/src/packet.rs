@@ -63,7 +63,6 @@ fn peek_header(buf: &[u8]) -> Option<(usize, u8)> {
 pub struct PacketReader {
     max_payload_size: usize,
     next_sequence: u8,
-    check_sequence: bool,
     partial: Option<BytesMut>,
 }
 
@@ -73,7 +72,6 @@ impl PacketReader {
         PacketReader {
             max_payload_size,
             next_sequence: 0,
-            check_sequence: true,
             partial: None,
         }
     }
@@ -94,12 +92,6 @@ impl PacketReader {
         self.next_sequence = sequence;
     }
 
-    /// Turns sequence-id checks off (the compressed layer checks its own sequence ids and
-    /// follows the packets' ids instead).
-    pub(crate) fn set_check_sequence(&mut self, check: bool) {
-        self.check_sequence = check;
-    }
-
     /// True while a multi-packet payload is partly received.
     pub fn is_reassembling(&self) -> bool {
         self.partial.is_some()
@@ -112,9 +104,7 @@ impl PacketReader {
             let Some((len, seq)) = peek_header(buf) else {
                 return Ok(None);
             };
-            if !self.check_sequence {
-                self.next_sequence = seq;
-            } else if seq != self.next_sequence {
+            if seq != self.next_sequence {
                 return Err(Error::SequenceMismatch {
                     layer: "packet",
                     expected: self.next_sequence,
