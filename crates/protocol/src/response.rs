@@ -403,7 +403,7 @@ impl State {
 }
 
 /// State machine for a COM_QUERY text-protocol response, fed one payload at a time:
-/// OK | ERR | column count, column definitions, [EOF,] rows, EOF/OK (or ERR).
+/// OK | ERR | column count, column definitions, (EOF,) rows, EOF/OK (or ERR).
 ///
 /// Call [`handle_payload`](Self::handle_payload) with each reassembled payload until it
 /// returns [`ResultSetEvent::Ok`] or [`ResultSetEvent::Done`] without
