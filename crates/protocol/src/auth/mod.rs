@@ -24,8 +24,125 @@ pub const MYSQL_CLEAR_PASSWORD: &str = "mysql_clear_password";
 /// Name of MariaDB's `client_ed25519` plugin.
 pub const CLIENT_ED25519: &str = "client_ed25519";
 
+/// An authentication plugin named by the server (greeting or AuthSwitchRequest). Unknown
+/// names are kept so the caller can report them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthPlugin {
+    /// `mysql_native_password`.
+    MysqlNativePassword,
+    /// `caching_sha2_password`.
+    CachingSha2Password,
+    /// `sha256_password`.
+    Sha256Password,
+    /// `mysql_clear_password`.
+    MysqlClearPassword,
+    /// MariaDB `client_ed25519`.
+    ClientEd25519,
+    /// Any other plugin.
+    Unknown(String),
+}
+
+impl AuthPlugin {
+    /// The plugin for a name from the wire.
+    pub fn from_name(name: &str) -> Self {
+        match name {
+            MYSQL_NATIVE_PASSWORD => AuthPlugin::MysqlNativePassword,
+            CACHING_SHA2_PASSWORD => AuthPlugin::CachingSha2Password,
+            SHA256_PASSWORD => AuthPlugin::Sha256Password,
+            MYSQL_CLEAR_PASSWORD => AuthPlugin::MysqlClearPassword,
+            CLIENT_ED25519 => AuthPlugin::ClientEd25519,
+            other => AuthPlugin::Unknown(other.to_owned()),
+        }
+    }
+
+    /// The plugin's name on the wire.
+    pub fn name(&self) -> &str {
+        match self {
+            AuthPlugin::MysqlNativePassword => MYSQL_NATIVE_PASSWORD,
+            AuthPlugin::CachingSha2Password => CACHING_SHA2_PASSWORD,
+            AuthPlugin::Sha256Password => SHA256_PASSWORD,
+            AuthPlugin::MysqlClearPassword => MYSQL_CLEAR_PASSWORD,
+            AuthPlugin::ClientEd25519 => CLIENT_ED25519,
+            AuthPlugin::Unknown(name) => name,
+        }
+    }
+
+    /// The first auth response for this plugin, sent in HandshakeResponse41 or after an
+    /// AuthSwitchRequest, or `None` where this crate cannot compute it yet:
+    ///
+    /// * `mysql_native_password`, `caching_sha2_password`: the scramble of the nonce.
+    /// * `sha256_password`: `[0x01]` over plain TCP (asks for the server's public key;
+    ///   RSA is not implemented yet), `password + NUL` over TLS.
+    /// * `mysql_clear_password`: `password + NUL`, over TLS only (`None` otherwise).
+    /// * `client_ed25519` and unknown plugins: `None` (ed25519 signing is not implemented yet).
+    pub fn initial_response(&self, password: &[u8], nonce: &[u8], tls: bool) -> Option<Vec<u8>> {
+        let with_nul = || [password, &[0]].concat();
+        match self {
+            AuthPlugin::MysqlNativePassword => {
+                Some(mysql_native_password::scramble(password, nonce))
+            }
+            AuthPlugin::CachingSha2Password => {
+                Some(caching_sha2_password::scramble(password, nonce))
+            }
+            AuthPlugin::Sha256Password if password.is_empty() => Some(vec![0]),
+            AuthPlugin::Sha256Password if tls => Some(with_nul()),
+            AuthPlugin::Sha256Password => Some(vec![0x01]),
+            AuthPlugin::MysqlClearPassword if tls => Some(with_nul()),
+            AuthPlugin::MysqlClearPassword | AuthPlugin::ClientEd25519 | AuthPlugin::Unknown(_) => {
+                None
+            }
+        }
+    }
+}
+
 /// Test nonce shared by the plugin tests: bytes 1..=20.
 #[cfg(test)]
 pub(crate) const TEST_NONCE: [u8; 20] = [
     1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_unknown_kept() {
+        for name in [
+            MYSQL_NATIVE_PASSWORD,
+            CACHING_SHA2_PASSWORD,
+            SHA256_PASSWORD,
+            MYSQL_CLEAR_PASSWORD,
+            CLIENT_ED25519,
+            "authentication_ldap_sasl_client",
+        ] {
+            assert_eq!(AuthPlugin::from_name(name).name(), name);
+        }
+        assert!(matches!(AuthPlugin::from_name("x"), AuthPlugin::Unknown(n) if n == "x"));
+    }
+
+    #[test]
+    fn clear_password_only_over_tls() {
+        let p = AuthPlugin::MysqlClearPassword;
+        assert_eq!(p.initial_response(b"pw", &TEST_NONCE, false), None);
+        assert_eq!(
+            p.initial_response(b"pw", &TEST_NONCE, true),
+            Some(b"pw\0".to_vec())
+        );
+    }
+
+    #[test]
+    fn sha256_password_plain_tcp_requests_public_key() {
+        let p = AuthPlugin::Sha256Password;
+        assert_eq!(p.initial_response(b"pw", &TEST_NONCE, false), Some(vec![1]));
+        assert_eq!(p.initial_response(b"", &TEST_NONCE, false), Some(vec![0]));
+    }
+
+    #[test]
+    fn native_dispatches_to_scramble() {
+        let p = AuthPlugin::from_name(MYSQL_NATIVE_PASSWORD);
+        assert_eq!(
+            p.initial_response(b"secret", &TEST_NONCE, false),
+            Some(mysql_native_password::scramble(b"secret", &TEST_NONCE))
+        );
+    }
+}
