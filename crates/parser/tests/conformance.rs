@@ -106,11 +106,6 @@ fn decode_all(data: &[u8], stats: &mut Stats) -> (usize, Option<binvault_parser:
         n += 1;
         *stats.types.entry(ev.event_type().name()).or_default() += 1;
         if let EventData::Rows(r) = &ev.data {
-            if r.table.is_none() {
-                // Relay logs and files cut mid-transaction may start with rows events whose
-                // TABLE_MAP is in an earlier file; those are counted, not decoded.
-                continue;
-            }
             let mut rows = match r.rows() {
                 Ok(rows) => rows,
                 Err(e) => return (n, Some(e.rebase(ev.pos))),
