@@ -120,6 +120,54 @@ pub enum Error {
         /// The decoder state.
         state: &'static str,
     },
+    /// An RSA public key (from a key file, or sent by the server) cannot be used for
+    /// `sha256_password`/`caching_sha2_password` full authentication.
+    #[error("RSA public key: {reason}")]
+    PublicKey {
+        /// What is wrong with the key.
+        reason: String,
+    },
+    /// `password + NUL` is longer than RSA-OAEP (SHA-1) can encrypt with the server's key
+    /// (modulus bytes − 42).
+    #[error("password of {len} bytes (with its NUL) is too long for the server's RSA key: at most {max} bytes fit")]
+    PasswordTooLongForKey {
+        /// `password.len() + 1`.
+        len: usize,
+        /// The most the key can encrypt.
+        max: usize,
+    },
+    /// Authenticating would expose the password: a plugin that sends it in clear without
+    /// TLS, or RSA full authentication without a key to encrypt with.
+    #[error("{plugin}: {reason}")]
+    InsecureAuth {
+        /// The authentication plugin.
+        plugin: &'static str,
+        /// Why, and how to fix it.
+        reason: &'static str,
+    },
+    /// The server asked for an authentication plugin this crate does not implement.
+    #[error("unsupported authentication plugin {plugin:?} (supported: mysql_native_password, caching_sha2_password, sha256_password, client_ed25519, mysql_clear_password)")]
+    UnsupportedAuthPlugin {
+        /// The plugin name from the server.
+        plugin: String,
+    },
+    /// During authentication the server sent a packet that the plugin's exchange does not
+    /// allow at this point.
+    #[error("{plugin} authentication: expected {expected}, got {found}")]
+    UnexpectedAuthPacket {
+        /// The authentication plugin in use.
+        plugin: &'static str,
+        /// What the exchange allows next.
+        expected: &'static str,
+        /// What arrived (packet kind and first bytes; never password material).
+        found: String,
+    },
+    /// The server sent more AuthSwitchRequests than a real exchange needs.
+    #[error("authentication: more than {max} plugin switches")]
+    TooManyAuthSwitches {
+        /// The limit.
+        max: usize,
+    },
     /// The server answered with an ERR packet.
     #[error(transparent)]
     Server(#[from] ServerError),

@@ -4,8 +4,9 @@
 //! Exchange: the client sends [`scramble`]; the server answers with AuthMoreData
 //! [`FAST_AUTH_SUCCESS`] (then OK) or [`PERFORM_FULL_AUTHENTICATION`]. For full authentication
 //! the client sends `password + NUL` in clear over TLS, or over plain TCP the RSA-encrypted
-//! [`crate::auth::sha256_password::xor_password`] (requesting the server's public key with
-//! [`REQUEST_PUBLIC_KEY`] if it has none). RSA encryption is not implemented yet (issue 3).
+//! [`crate::auth::sha256_password::xor_password`] ([`crate::auth::public_key`]), requesting
+//! the server's public key with [`REQUEST_PUBLIC_KEY`] if it has none.
+//! [`crate::auth::session::AuthSession`] runs the exchange.
 
 use sha2::{Digest, Sha256};
 
@@ -18,7 +19,7 @@ pub const REQUEST_PUBLIC_KEY: u8 = 0x02;
 
 /// Fast-path scramble, as `generate_sha2_scramble` in MySQL's `sha2_password_common.cc`:
 /// `XOR(SHA256(password), SHA256(SHA256(SHA256(password)) + nonce))`; empty for an empty
-/// password.
+/// password (for which the client sends `[0x00]` instead, as libmysqlclient does).
 pub fn scramble(password: &[u8], nonce: &[u8]) -> Vec<u8> {
     if password.is_empty() {
         return Vec::new();

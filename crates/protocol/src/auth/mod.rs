@@ -1,17 +1,24 @@
 //! Authentication methods: the scrambles a client sends in reply to the server's nonce
-//! ([manual](https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_connection_phase_authentication_methods.html)).
+//! ([manual](https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_connection_phase_authentication_methods.html)),
+//! one module per plugin, and [`session::AuthSession`], the state machine that runs the whole
+//! exchange (plugin switches, `caching_sha2_password` fast and full authentication, RSA
+//! public-key requests).
 //!
-//! Every function takes the nonce (the server's 20-byte "auth plugin data", without its
-//! trailing NUL) as an argument and is deterministic. Nothing here logs or keeps passwords.
-//!
-//! Not yet here (issue 3): RSA-OAEP encryption of the XOR-ed password for
-//! `sha256_password`/`caching_sha2_password` full authentication over plain TCP (needs an
-//! RSA crate), MariaDB `client_ed25519` (needs an ed25519 crate), and `mysql_clear_password`
-//! (trivially `password + NUL`, but must only be sent over TLS — a policy for the driver).
+//! Every function takes the nonce (the server's "auth plugin data", without its trailing NUL)
+//! as an argument and is deterministic, except RSA-OAEP ([`public_key`]), which takes the
+//! caller's random number generator. Nothing here logs passwords; the session wipes its copy
+//! on drop. Passwords are only sent in clear over TLS: `mysql_clear_password` without TLS,
+//! and RSA full authentication without TLS or a public key, fail with
+//! [`crate::Error::InsecureAuth`].
 
 pub mod caching_sha2_password;
+pub mod client_ed25519;
 pub mod mysql_native_password;
+pub mod public_key;
+pub mod session;
 pub mod sha256_password;
+
+pub use session::{AuthConfig, AuthSession, AuthStep};
 
 /// Name of the `mysql_native_password` plugin.
 pub const MYSQL_NATIVE_PASSWORD: &str = "mysql_native_password";
@@ -68,30 +75,29 @@ impl AuthPlugin {
     }
 
     /// The first auth response for this plugin, sent in HandshakeResponse41 or after an
-    /// AuthSwitchRequest, or `None` where this crate cannot compute it yet:
+    /// AuthSwitchRequest, or `None` where it cannot be computed. A shorthand for
+    /// [`AuthSession::initial_response`] without a public-key file and with key requests
+    /// allowed; see there for each plugin. In short:
     ///
-    /// * `mysql_native_password`, `caching_sha2_password`: the scramble of the nonce.
-    /// * `sha256_password`: `[0x01]` over plain TCP (asks for the server's public key;
-    ///   RSA is not implemented yet), `password + NUL` over TLS.
+    /// * `mysql_native_password`, `caching_sha2_password`: the scramble of the nonce
+    ///   (`caching_sha2_password` sends `[0x00]` for an empty password).
+    /// * `sha256_password`: `[0x00]` for an empty password, else `password + NUL` over TLS,
+    ///   else `[0x01]` (asks for the server's public key).
     /// * `mysql_clear_password`: `password + NUL`, over TLS only (`None` otherwise).
-    /// * `client_ed25519` and unknown plugins: `None` (ed25519 signing is not implemented yet).
+    /// * `client_ed25519`: the signature of a 32-byte nonce, empty for other nonces.
+    /// * Unknown plugins: `None`.
     pub fn initial_response(&self, password: &[u8], nonce: &[u8], tls: bool) -> Option<Vec<u8>> {
-        let with_nul = || [password, &[0]].concat();
-        match self {
-            AuthPlugin::MysqlNativePassword => {
-                Some(mysql_native_password::scramble(password, nonce))
-            }
-            AuthPlugin::CachingSha2Password => {
-                Some(caching_sha2_password::scramble(password, nonce))
-            }
-            AuthPlugin::Sha256Password if password.is_empty() => Some(vec![0]),
-            AuthPlugin::Sha256Password if tls => Some(with_nul()),
-            AuthPlugin::Sha256Password => Some(vec![0x01]),
-            AuthPlugin::MysqlClearPassword if tls => Some(with_nul()),
-            AuthPlugin::MysqlClearPassword | AuthPlugin::ClientEd25519 | AuthPlugin::Unknown(_) => {
-                None
-            }
-        }
+        let config = AuthConfig {
+            password,
+            tls,
+            server_public_key: None,
+            request_public_key: true,
+        };
+        // Without a key file no first response is RSA-encrypted, so the generator is never
+        // drawn from; it only satisfies the signature.
+        AuthSession::new(self.clone(), nonce, &config)
+            .initial_response(&mut rand_core::OsRng)
+            .ok()
     }
 }
 
@@ -135,6 +141,23 @@ mod tests {
         let p = AuthPlugin::Sha256Password;
         assert_eq!(p.initial_response(b"pw", &TEST_NONCE, false), Some(vec![1]));
         assert_eq!(p.initial_response(b"", &TEST_NONCE, false), Some(vec![0]));
+    }
+
+    #[test]
+    fn caching_sha2_and_ed25519_first_responses() {
+        let p = AuthPlugin::CachingSha2Password;
+        assert_eq!(p.initial_response(b"", &TEST_NONCE, false), Some(vec![0]));
+        let nonce: [u8; 32] = std::array::from_fn(|i| i as u8);
+        let p = AuthPlugin::ClientEd25519;
+        assert_eq!(
+            p.initial_response(b"pw", &nonce, false),
+            Some(client_ed25519::sign(b"pw", &nonce).to_vec())
+        );
+        assert_eq!(p.initial_response(b"pw", &TEST_NONCE, false), Some(vec![]));
+        assert_eq!(
+            AuthPlugin::from_name("x").initial_response(b"pw", &TEST_NONCE, true),
+            None
+        );
     }
 
     #[test]

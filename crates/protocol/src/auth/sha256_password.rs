@@ -3,10 +3,15 @@
 //! and the full-authentication step it shares with `caching_sha2_password`.
 //!
 //! Over TLS the client sends `password + NUL` in clear. Over plain TCP it sends
-//! RSA-OAEP(server public key, [`xor_password`]). The RSA step is not implemented yet
-//! (issue 3); this module provides the plaintext it encrypts.
+//! RSA-OAEP(server public key, [`xor_password`]) ([`crate::auth::public_key`]), first asking
+//! for the key with [`REQUEST_PUBLIC_KEY`] if it has none; an empty password is a single NUL.
+//! [`crate::auth::session::AuthSession`] runs the exchange.
 
 use crate::error::{Error, Result};
+
+/// What the client sends to ask for the server's RSA public key (AuthMoreData with the PEM
+/// follows).
+pub const REQUEST_PUBLIC_KEY: u8 = 0x01;
 
 /// `(password + NUL) XOR nonce`, the nonce repeated as often as needed: the plaintext that
 /// is RSA-encrypted with the server's public key. Fails on an empty nonce.
