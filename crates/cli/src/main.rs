@@ -22,12 +22,25 @@ struct Cli {
 enum Command {
     /// Decode binlog files and print their events.
     Inspect(cmd::inspect::Args),
+    /// Replicate from a MySQL/MariaDB source and archive its binlog files byte for byte.
+    Stream(cmd::stream::Args),
+}
+
+/// Logs go to stderr; `RUST_LOG` overrides the default level (info).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_logging();
     let result = match cli.command {
         Command::Inspect(args) => cmd::inspect::run(&args),
+        Command::Stream(args) => cmd::stream::run(&args),
     };
     match result {
         Ok(code) => code,

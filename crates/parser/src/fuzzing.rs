@@ -247,7 +247,7 @@ pub fn check_rows(r: &RowsEvent<'_>) {
                     "cell column {c} >= column count {}",
                     r.column_count
                 );
-                assert!(last.map_or(true, |l| l < *c), "cells out of column order");
+                assert!(last.is_none_or(|l| l < *c), "cells out of column order");
                 last = Some(*c);
                 check_value(v, data);
             }
@@ -862,8 +862,8 @@ pub fn encode_decimal(text: &str, precision: u8, scale: u8) -> Option<Vec<u8>> {
     digits.extend(frac.bytes().map(|c| c - b'0'));
     let frac_n = usize::from(scale);
     let sizes = std::iter::once(intg % 9)
-        .chain(std::iter::repeat(9).take(intg / 9))
-        .chain(std::iter::repeat(9).take(frac_n / 9))
+        .chain(std::iter::repeat_n(9, intg / 9))
+        .chain(std::iter::repeat_n(9, frac_n / 9))
         .chain(std::iter::once(frac_n % 9))
         .filter(|&n| n > 0);
     let mut out = Vec::with_capacity(32);

@@ -86,6 +86,7 @@ fn put_header(len: usize, seq: u8, uncompressed: usize, out: &mut BytesMut) {
 #[derive(Debug)]
 pub struct CompressedPacketReader {
     next_sequence: u8,
+    relaxed: bool,
     plain: BytesMut,
     packets: PacketReader,
 }
@@ -95,6 +96,7 @@ impl CompressedPacketReader {
     pub fn new(max_payload_size: usize) -> Self {
         CompressedPacketReader {
             next_sequence: 0,
+            relaxed: false,
             plain: BytesMut::new(),
             packets: PacketReader::new(max_payload_size),
         }
@@ -118,6 +120,13 @@ impl CompressedPacketReader {
     /// Sets the plain packet sequence id expected next.
     pub fn set_packet_sequence(&mut self, sequence: u8) {
         self.packets.set_sequence(sequence);
+    }
+
+    /// Relaxed mode: any sequence id on the first (compressed and plain) packet of a payload,
+    /// see [`PacketReader::set_relaxed_sequence`].
+    pub fn set_relaxed_sequence(&mut self, relaxed: bool) {
+        self.relaxed = relaxed;
+        self.packets.set_relaxed_sequence(relaxed);
     }
 
     /// Before a new command: both sequence ids back to 0.
@@ -148,6 +157,9 @@ impl CompressedPacketReader {
         let len = u32::from_le_bytes([header[0], header[1], header[2], 0]) as usize;
         let seq = header[3];
         let uncompressed = u32::from_le_bytes([header[4], header[5], header[6], 0]) as usize;
+        if self.relaxed && self.plain.is_empty() && !self.packets.is_reassembling() {
+            self.next_sequence = seq;
+        }
         if seq != self.next_sequence {
             return Err(Error::SequenceMismatch {
                 layer: "compressed packet",

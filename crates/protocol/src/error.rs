@@ -120,6 +120,56 @@ pub enum Error {
         /// The decoder state.
         state: &'static str,
     },
+    /// A binlog event's header declares a size other than the bytes its packet carried.
+    #[error("binlog event declares {declared} bytes but its packet carried {received}")]
+    EventLength {
+        /// `event_size` from the header.
+        declared: usize,
+        /// Bytes received.
+        received: usize,
+    },
+    /// A setting given by the user is invalid or a file it names cannot be used.
+    #[error("{0}")]
+    Config(String),
+    /// Reading from or writing to the server failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What the driver was doing, e.g. `"connecting to 127.0.0.1:3306"`.
+        context: String,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The server closed the connection.
+    #[error("the server closed the connection ({context})")]
+    ConnectionClosed {
+        /// What the driver was waiting for.
+        context: &'static str,
+    },
+    /// Nothing arrived in time (a dead connection, or a server that stopped answering).
+    #[error("timed out after {seconds:.1} s {what}")]
+    Timeout {
+        /// What the driver was waiting for.
+        what: &'static str,
+        /// The limit.
+        seconds: f64,
+    },
+    /// The TLS handshake or TLS configuration failed.
+    #[error("TLS: {0}")]
+    Tls(String),
+    /// TLS was required but the server does not offer it.
+    #[error("TLS is required (--tls-mode {mode}) but the server does not support it (no CLIENT_SSL in its greeting; is it started with ssl-cert/ssl-key?)")]
+    TlsUnavailable {
+        /// The mode that required TLS.
+        mode: &'static str,
+    },
+    /// The source refused to let this user replicate (COM_REGISTER_SLAVE or the dump
+    /// answered 1045/1227).
+    #[error("the source refused replication for this user ({0}): grant it REPLICATION SLAVE, e.g. GRANT REPLICATION SLAVE ON *.* TO 'user'@'host'")]
+    ReplicationDenied(ServerError),
+    /// The source does not write a binary log.
+    #[error("the source has binary logging disabled (@@log_bin = 0): start it with --log-bin")]
+    BinlogDisabled,
     /// An RSA public key (from a key file, or sent by the server) cannot be used for
     /// `sha256_password`/`caching_sha2_password` full authentication.
     #[error("RSA public key: {reason}")]
@@ -168,7 +218,8 @@ pub enum Error {
         /// The limit.
         max: usize,
     },
-    /// The server answered with an ERR packet.
-    #[error(transparent)]
+    /// The server answered with an ERR packet (with advice for the errors a user can fix,
+    /// see [`ServerError::hint`]).
+    #[error("{0}{hint}", hint = .0.hint().map(|h| format!(" (hint: {h})")).unwrap_or_default())]
     Server(#[from] ServerError),
 }

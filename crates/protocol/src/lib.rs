@@ -70,12 +70,17 @@
 
 pub mod auth;
 pub mod basic;
+pub mod binlog;
 pub mod command;
 pub mod compressed;
+#[cfg(feature = "driver")]
+pub mod driver;
 pub mod error;
+pub mod gtid;
 pub mod handshake;
 pub mod packet;
 pub mod response;
+pub mod semisync;
 
 pub use error::{Error, Result};
 

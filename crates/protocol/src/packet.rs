@@ -64,6 +64,7 @@ pub struct PacketReader {
     max_payload_size: usize,
     next_sequence: u8,
     partial: Option<BytesMut>,
+    relaxed: bool,
 }
 
 impl PacketReader {
@@ -73,6 +74,7 @@ impl PacketReader {
             max_payload_size,
             next_sequence: 0,
             partial: None,
+            relaxed: false,
         }
     }
 
@@ -92,6 +94,13 @@ impl PacketReader {
         self.next_sequence = sequence;
     }
 
+    /// Relaxed mode accepts any sequence id on the first packet of a payload (the packets
+    /// continuing it must still follow on). For the semi-sync binlog stream, where the
+    /// source restarts its numbering after reading an acknowledgement.
+    pub fn set_relaxed_sequence(&mut self, relaxed: bool) {
+        self.relaxed = relaxed;
+    }
+
     /// True while a multi-packet payload is partly received.
     pub fn is_reassembling(&self) -> bool {
         self.partial.is_some()
@@ -104,6 +113,9 @@ impl PacketReader {
             let Some((len, seq)) = peek_header(buf) else {
                 return Ok(None);
             };
+            if self.relaxed && self.partial.is_none() {
+                self.next_sequence = seq;
+            }
             if seq != self.next_sequence {
                 return Err(Error::SequenceMismatch {
                     layer: "packet",
@@ -165,6 +177,24 @@ mod tests {
         }
         assert!(buf.is_empty(), "{} bytes left undecoded", buf.len());
         Ok(out)
+    }
+
+    #[test]
+    fn relaxed_mode_accepts_a_restart_but_not_a_jump_inside_a_payload() {
+        let mut wire = BytesMut::new();
+        encode_packet(b"a", 5, &mut wire);
+        encode_packet(b"b", 1, &mut wire);
+        let big = payload(MAX_PACKET_PAYLOAD + 3);
+        let mut split = BytesMut::new();
+        encode_packet(&big, 7, &mut split);
+        split[MAX_PACKET_PAYLOAD + HEADER_LEN + 3] = 42; // second packet of the payload
+        let mut strict = PacketReader::new(1 << 30);
+        assert!(matches!(decode_all(&mut strict, &wire, 7), Err(Error::SequenceMismatch { .. })));
+        let mut relaxed = PacketReader::new(1 << 30);
+        relaxed.set_relaxed_sequence(true);
+        assert_eq!(decode_all(&mut relaxed, &wire, 7).unwrap().len(), 2);
+        let mut buf = BytesMut::from(&split[..]);
+        assert!(matches!(relaxed.decode(&mut buf), Err(Error::SequenceMismatch { found: 42, .. })));
     }
 
     #[test]

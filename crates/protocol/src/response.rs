@@ -47,6 +47,19 @@ pub struct ServerError {
 }
 
 impl ServerError {
+    /// What a user can do about the errors a replica commonly meets.
+    pub fn hint(&self) -> Option<&'static str> {
+        Some(match self.code {
+            1045 | 1698 => "wrong user name or password, or the user may not log in from this host",
+            1130 => "the user may not connect from this host: check its host part (CREATE USER 'u'@'%')",
+            1227 => "the user lacks a privilege: a replica needs GRANT REPLICATION SLAVE ON *.* (and REPLICATION CLIENT / BINLOG MONITOR for status queries)",
+            1236 => "the source cannot serve the requested start: the binlog file was purged or the position/GTID is not in its binlogs; restart from a point it still has (SHOW BINARY LOGS)",
+            1251 | 1524 => "the server asks for an authentication plugin this client does not support",
+            3159 | 4151 => "the server requires TLS: use --tls-mode required (or verify-ca/verify-full)",
+            _ => return None,
+        })
+    }
+
     /// Decodes an ERR packet payload (starting with `0xff`).
     ///
     /// MariaDB progress reports (code `0xffff`) are not handled: we never set

@@ -54,7 +54,7 @@ fn scalars() {
     assert_eq!(text(&[0x0c, 0x03, b'a', b'b', b'c']), "\"abc\"");
     // a 200-byte string needs a 2-byte length: 200 = 0b1_1001000 -> c8 01.
     let mut long = vec![0x0c, 0xc8, 0x01];
-    long.extend(std::iter::repeat(b'q').take(200));
+    long.extend(std::iter::repeat_n(b'q', 200));
     assert_eq!(text(&long), format!("\"{}\"", "q".repeat(200)));
 }
 

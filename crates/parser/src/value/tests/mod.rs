@@ -455,7 +455,7 @@ fn strings_by_charset_and_length_prefix() {
     all_prefixes_truncated(&cscol(VarChar, 300, None), &abc2);
     // a 300-byte value with a 2-byte length 0x012c.
     let mut long = vec![0x2c, 0x01];
-    long.extend(std::iter::repeat(b'z').take(300));
+    long.extend(std::iter::repeat_n(b'z', 300));
     assert_eq!(
         dec(&cscol(VarChar, 1200, Some(45)), &long),
         Value::Text(&long[2..])
