@@ -1,0 +1,143 @@
+//! The archive index (`index.json` in each server directory): for every binlog file, its
+//! size, seal state and sha256, first and last event timestamps, the GTID ranges it holds
+//! and transaction boundaries at intervals ("checkpoints"), so that a time, a GTID or a
+//! position maps to a file and an offset without reading everything.
+//!
+//! The index is a cache of facts the binlog files themselves hold: it is written atomically
+//! (temporary file, fsync, rename, directory fsync) when a file is created, sealed or the
+//! archive closed, and rebuilt from the files when missing or damaged.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::fs::atomic_write;
+use crate::gtid::GtidRanges;
+
+/// Name of the index file in a server directory.
+pub const INDEX_FILE: &str = "index.json";
+/// Version of the index format.
+pub const INDEX_VERSION: u32 = 1;
+
+/// A transaction boundary recorded in the index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// Offset just after a transaction (a safe start or stop point).
+    pub offset: u64,
+    /// Timestamp of the last event before it.
+    pub timestamp: u32,
+    /// The GTID of the transaction that ends there, as text (empty if none).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub gtid: String,
+}
+
+/// One binlog file of the archive.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileEntry {
+    /// The source's file name (`mariadb-bin.000003`).
+    pub name: String,
+    /// Offset of the first archived event after the format description: 4 + the FDE for a
+    /// whole file, more when the stream began mid-file (the bytes between are a hole).
+    pub start_offset: u64,
+    /// Length of the binlog data (of the uncompressed file).
+    pub size: u64,
+    /// The source finished the file (rotated); it will not change any more.
+    pub sealed: bool,
+    /// sha256 of the (uncompressed) file, recorded when sealed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// The file is stored gzip-compressed as `NAME.gz`.
+    #[serde(default)]
+    pub compressed: bool,
+    /// Timestamp of the first event (0 if none).
+    pub first_timestamp: u32,
+    /// Timestamp of the last event.
+    pub last_timestamp: u32,
+    /// The file ends with a ROTATE event naming this next file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_file: Option<String>,
+    /// GTIDs of the transactions in the file.
+    #[serde(default)]
+    pub gtids: GtidRanges,
+    /// Number of committed transactions in the file.
+    #[serde(default)]
+    pub transactions: u64,
+    /// Transaction boundaries, about every [`crate::SinkOptions::checkpoint_bytes`].
+    #[serde(default)]
+    pub checkpoints: Vec<Checkpoint>,
+}
+
+impl FileEntry {
+    /// An entry for a new, empty file.
+    pub fn new(name: &str, start_offset: u64) -> Self {
+        FileEntry {
+            name: name.to_owned(),
+            start_offset,
+            size: 0,
+            sealed: false,
+            sha256: None,
+            compressed: false,
+            first_timestamp: 0,
+            last_timestamp: 0,
+            next_file: None,
+            gtids: GtidRanges::default(),
+            transactions: 0,
+            checkpoints: Vec::new(),
+        }
+    }
+
+    /// The name of the file on disk (`NAME` or `NAME.gz`).
+    pub fn stored_name(&self) -> String {
+        if self.compressed {
+            format!("{}.gz", self.name)
+        } else {
+            self.name.clone()
+        }
+    }
+}
+
+/// The index of one server directory.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Index {
+    /// Format version.
+    pub version: u32,
+    /// The files, in stream order.
+    pub files: Vec<FileEntry>,
+}
+
+impl Index {
+    /// Reads `DIR/index.json`; `Ok(None)` when missing, `Err` when unreadable or damaged.
+    pub fn load(dir: &Path) -> Result<Option<Index>> {
+        let path = dir.join(INDEX_FILE);
+        let data = match std::fs::read(&path) {
+            Ok(d) => d,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(Error::Io { op: "read", path, source }),
+        };
+        let index: Index = serde_json::from_slice(&data)
+            .map_err(|e| Error::Metadata { path: path.clone(), reason: format!("damaged index: {e}") })?;
+        if index.version != INDEX_VERSION {
+            return Err(Error::Metadata { path, reason: format!("unknown index version {}", index.version) });
+        }
+        Ok(Some(index))
+    }
+
+    /// Writes `DIR/index.json` atomically.
+    pub fn save(&self, dir: &Path) -> Result<()> {
+        let path = dir.join(INDEX_FILE);
+        let data = serde_json::to_vec_pretty(self)
+            .map_err(|e| Error::Metadata { path: path.clone(), reason: e.to_string() })?;
+        atomic_write(&path, &data)
+    }
+
+    /// The entry for `name`.
+    pub fn get(&self, name: &str) -> Option<&FileEntry> {
+        self.files.iter().find(|f| f.name == name)
+    }
+
+    /// The entry for `name`, mutable.
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut FileEntry> {
+        self.files.iter_mut().find(|f| f.name == name)
+    }
+}
