@@ -83,7 +83,8 @@ cmd_start() {
     if [ ! -d "$DIR/data/mysql" ]; then
         rm -rf "$DIR/data"; mkdir -p "$DIR/data"
         # shellcheck disable=SC2086
-        mariadb-install-db --no-defaults --datadir="$DIR/data" $user --auth-root-authentication-method=normal \
+        # its own --tmpdir: parallel installs sharing /tmp clash on temporary tables
+        mariadb-install-db --no-defaults --datadir="$DIR/data" --tmpdir="$DIR/tmp" $user --auth-root-authentication-method=normal \
             --skip-test-db --skip-name-resolve > "$DIR/install.log" 2>&1 \
             || { tail -n 20 "$DIR/install.log" >&2; die "mariadb-install-db failed, see $DIR/install.log"; }
     fi
@@ -107,11 +108,11 @@ cmd_start() {
     until mariadb-admin --no-defaults --socket="$DIR/sock" -uroot --connect-timeout=2 ping >/dev/null 2>&1 \
             && [ -n "$(server_pid "$DIR")" ]; do
         if ! kill -0 "$launched" 2>/dev/null; then
-            tail -n 20 "$DIR/err" "$DIR/out" >&2 2>/dev/null
-            die "mariadbd exited during startup (see $DIR/err)"
+            tail -n 20 "$DIR/err.err" "$DIR/out" >&2 2>/dev/null
+            die "mariadbd exited during startup (see $DIR/err.err)"
         fi
         i=$((i + 1))
-        [ $i -le 600 ] || { tail -n 20 "$DIR/err" >&2; die "mariadbd not ready after 60 s (pid $launched)"; }
+        [ $i -le 600 ] || { tail -n 20 "$DIR/err.err" >&2; die "mariadbd not ready after 60 s (pid $launched)"; }
         sleep 0.1
     done
     echo "ready port=$PORT socket=$DIR/sock pid=$(cat "$DIR/pid") binlog=$DIR/binlog"

@@ -232,7 +232,7 @@ impl Archive {
             if !last.sealed {
                 let path = dir.join(&last.name);
                 let data = read_file(&path)?;
-                let s = scan(&path, &last.name, &data, Some(last.start_offset).filter(|&o| o > 4), options.checkpoint_bytes);
+                let s = scan(&path, &last.name, &data, &last.holes, options.checkpoint_bytes);
                 if let Some(Damage::Corrupt { offset, reason }) = &s.damage {
                     return Err(Error::Corrupt { path, offset: *offset, reason: reason.clone() });
                 }
@@ -253,11 +253,7 @@ impl Archive {
                     f.sync_all().map_err(io("fsync", &path))?;
                     recovery.truncated.push(Truncation { file: last.name.clone(), from: data.len() as u64, to, reason });
                 }
-                let start = last.start_offset;
                 *last = s.entry;
-                if start > last.start_offset {
-                    last.start_offset = start;
-                }
                 last.size = s.last_boundary.max(if data.len() >= 4 { 4 } else { 0 });
             }
             index.save(dir)?;
@@ -310,7 +306,7 @@ impl Archive {
                 Some(base) => (base.to_owned(), seal::gunzip(&path)?, true),
                 None => (stored.clone(), read_file(&path)?, false),
             };
-            let s = scan(&path, &name, &data, None, checkpoint_bytes);
+            let s = scan(&path, &name, &data, &[], checkpoint_bytes);
             let mut entry = s.entry;
             let last = i + 1 == names.len();
             if !last || entry.next_file.is_some() {
@@ -433,20 +429,22 @@ impl Archive {
         }
         let Some(a) = self.active.as_mut() else { return Err(Error::Usage("no active file".into())) };
         if offset != a.written {
-            let after_fde = a.events == 1 && !a.tracker.in_transaction() && offset > a.written;
-            if !after_fde {
+            let skip = a.events >= 1 && !a.tracker.in_transaction() && offset > a.written;
+            if !skip {
                 return Err(Error::Usage(format!(
                     "{file}: event at {offset} but the archive holds the file up to {} (a gap or a duplicate)",
                     a.written
                 )));
             }
-            // A GTID start: the source skipped to the first wanted transaction.
+            // A GTID start: the source skipped to the first wanted transaction. Zeros (a
+            // sparse hole) keep every later event at the source's offset.
             a.file.set_len(offset).map_err(io("extend", &a.path))?;
             a.file.seek(SeekFrom::Start(offset)).map_err(io("seek", &a.path))?;
+            a.entry.holes.push([a.written, offset]);
+            a.boundary_entry.holes = a.entry.holes.clone();
+            warn!(file, from = a.written, to = offset, "the source skipped a range: hole in the archived file");
             a.written = offset;
             a.boundary = offset;
-            a.entry.start_offset = offset;
-            a.boundary_entry.start_offset = offset;
         }
         // Check and classify before writing: bad bytes never reach the archive.
         let event = classify(&mut a.decoder, offset, raw).map_err(|e| Error::Usage(format!("{file}: refusing event at {offset}: {e}")))?;
@@ -533,7 +531,7 @@ impl Archive {
             }
             None => {
                 let file = open_rw(&path)?;
-                let mut start = 4;
+                let mut start = 4u64;
                 let mut head = MAGIC.to_vec();
                 if offset > 4 {
                     if let Some(fde) = self.pending_fde.take() {
@@ -554,7 +552,10 @@ impl Archive {
                 }
                 f.sync_all().map_err(io("fsync", &path))?;
                 sync_dir(&self.dir)?;
-                let entry = FileEntry { size: start, ..FileEntry::new(name, start) };
+                let mut entry = FileEntry { size: start, ..FileEntry::new(name) };
+                if start > head.len() as u64 {
+                    entry.holes.push([head.len() as u64, start]);
+                }
                 self.index.files.push(entry.clone());
                 self.index.save(&self.dir)?;
                 info!(file = name, offset, "new archive file");

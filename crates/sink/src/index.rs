@@ -37,9 +37,11 @@ pub struct Checkpoint {
 pub struct FileEntry {
     /// The source's file name (`mariadb-bin.000003`).
     pub name: String,
-    /// Offset of the first archived event after the format description: 4 + the FDE for a
-    /// whole file, more when the stream began mid-file (the bytes between are a hole).
-    pub start_offset: u64,
+    /// Ranges `[from, to)` the source skipped (a stream that began mid-file, a GTID start):
+    /// the file holds zeros there (a sparse hole), so that every event keeps the source's
+    /// offset. Empty for a whole file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub holes: Vec<[u64; 2]>,
     /// Length of the binlog data (of the uncompressed file).
     pub size: u64,
     /// The source finished the file (rotated); it will not change any more.
@@ -70,10 +72,10 @@ pub struct FileEntry {
 
 impl FileEntry {
     /// An entry for a new, empty file.
-    pub fn new(name: &str, start_offset: u64) -> Self {
+    pub fn new(name: &str) -> Self {
         FileEntry {
             name: name.to_owned(),
-            start_offset,
+            holes: Vec::new(),
             size: 0,
             sealed: false,
             sha256: None,

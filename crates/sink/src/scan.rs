@@ -94,10 +94,17 @@ pub(crate) fn classify<'a>(decoder: &mut Decoder, pos: u64, raw: &'a [u8]) -> bi
 /// Feeds one event to the tracker, treating a TRANSACTION_PAYLOAD (kept undecoded) as the
 /// commit it is.
 pub(crate) fn track(tracker: &mut TxnTracker, event: &Event<'_>) -> crate::txn::Step {
-    if event.event_type == EventType::TransactionPayload {
-        return tracker.commit_payload();
+    match event.event_type {
+        EventType::TransactionPayload => tracker.commit_payload(),
+        // kept undecoded, but control events all the same
+        EventType::PreviousGtids
+        | EventType::MariaGtidList
+        | EventType::MariaBinlogCheckpoint
+        | EventType::MariaStartEncryption
+        | EventType::Heartbeat
+        | EventType::Incident => tracker.control(),
+        _ => tracker.step(event),
     }
-    tracker.step(event)
 }
 
 fn all_zero(b: &[u8]) -> bool {
@@ -107,27 +114,28 @@ fn all_zero(b: &[u8]) -> bool {
 /// After the format description of a file whose stream began mid-way: where the first
 /// archived event starts, found from the first non-zero byte and the event's `log_pos`.
 fn find_after_hole(data: &[u8], from: usize) -> Option<usize> {
-    let nz = from + data.get(from..)?.iter().position(|&b| b != 0)?;
-    (nz.saturating_sub(3).max(from)..=nz).find(|&c| {
+    let event_at = |c: usize| {
         data.get(c..c + 19)
             .and_then(|head| EventHeader::parse(head).ok())
             .is_some_and(|h| h.event_size >= 19 && h.log_pos == (c as u64 + u64::from(h.event_size)) as u32)
-    })
+    };
+    if event_at(from) {
+        return None; // an event whose timestamp starts with a zero byte, not a hole
+    }
+    let nz = from + data.get(from..)?.iter().position(|&b| b != 0)?;
+    (nz.saturating_sub(3).max(from + 1)..=nz).find(|&c| event_at(c))
 }
 
-/// Scans `data`, the content of the archived file `name`. `start_offset`: where archived
-/// events resume after the format description (from the index), or `None` to find out.
-pub fn scan(path: &Path, name: &str, data: &[u8], start_offset: Option<u64>, checkpoint_bytes: u64) -> Scan {
+/// Scans `data`, the content of the archived file `name`. `holes`: the ranges the index
+/// says the source skipped; without them, a run of zeros where an event should start is
+/// taken for a hole when an event with a matching position follows it.
+pub fn scan(path: &Path, name: &str, data: &[u8], holes: &[[u64; 2]], checkpoint_bytes: u64) -> Scan {
     let _ = path;
-    let mut entry = FileEntry::new(name, 4);
+    let mut entry = FileEntry::new(name);
     let mut gtids = GtidTracker::default();
     let out = |entry: FileEntry, gtids, end, last_boundary, damage, events| Scan { entry, gtids, end, last_boundary, damage, events };
     if data.len() < MAGIC.len() {
-        let damage = (!MAGIC.starts_with(data) || data.is_empty()).then_some(()).map(|_| Damage::Torn {
-            offset: 0,
-            reason: format!("file of {} bytes has no complete magic", data.len()),
-        });
-        let damage = damage.or(Some(Damage::Torn { offset: 0, reason: "file shorter than the magic".into() }));
+        let damage = Some(Damage::Torn { offset: 0, reason: format!("file of {} bytes has no complete magic", data.len()) });
         return out(entry, gtids, 0, 0, damage, 0);
     }
     if &data[..4] != MAGIC {
@@ -147,22 +155,21 @@ pub fn scan(path: &Path, name: &str, data: &[u8], start_offset: Option<u64>, che
         if pos == data.len() {
             break;
         }
-        // After the format description, skip the hole of a mid-file start.
-        if events == 1 && tracker_is_idle(&tracker) {
-            let target = match start_offset {
-                Some(s) if s as usize > pos => Some(s as usize),
-                Some(_) => None,
+        // Outside a transaction, skip a hole the source left (a mid-file or GTID start).
+        if events >= 1 && !tracker.in_transaction() {
+            let target = match holes.iter().find(|h| h[0] == pos as u64) {
+                Some(h) => Some(h[1] as usize),
                 None if data[pos] == 0 => find_after_hole(data, pos),
                 None => None,
             };
             if let Some(t) = target {
-                if t > data.len() || !all_zero(&data[pos..t.min(data.len())]) {
+                if t > data.len() || !all_zero(&data[pos..t]) {
                     damage = Some(Damage::Corrupt { offset: pos as u64, reason: format!("expected a hole of zeros up to {t}") });
                     break;
                 }
+                entry.holes.push([pos as u64, t as u64]);
                 pos = t;
                 last_boundary = t as u64;
-                entry.start_offset = pos as u64;
                 if pos == data.len() {
                     break;
                 }
@@ -241,10 +248,6 @@ pub fn scan(path: &Path, name: &str, data: &[u8], start_offset: Option<u64>, che
     entry.size = last_boundary;
     entry.gtids = gtids.ranges();
     out(entry, gtids, pos as u64, last_boundary, damage, events)
-}
-
-fn tracker_is_idle(t: &TxnTracker) -> bool {
-    !t.in_transaction()
 }
 
 /// A GTID as text.

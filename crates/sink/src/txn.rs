@@ -103,6 +103,11 @@ impl TxnTracker {
         self.end()
     }
 
+    /// A control event (GTID list, checkpoint, ...): changes nothing.
+    pub fn control(&mut self) -> Step {
+        self.stay()
+    }
+
     /// Feeds one decoded event.
     pub fn step(&mut self, event: &Event<'_>) -> Step {
         match &event.data {

@@ -266,3 +266,31 @@ fn sync_policies_parse() {
         assert!(bad.parse::<SyncPolicy>().is_err(), "{bad}");
     }
 }
+
+/// A GTID start: the source sends the format description at 4, then skips to the first
+/// wanted transaction; the skipped range becomes a recorded hole and the file keeps the
+/// source's offsets (also after a rebuild of the index).
+#[test]
+fn skipped_range_becomes_a_hole() {
+    let src = std::fs::read(testdata(FILES[0])).unwrap();
+    let evs = events(&src);
+    let name = "mariadb-bin.000001";
+    let dir = tempfile::tempdir().unwrap();
+    let (mut archive, _) = Archive::open(dir.path(), SinkOptions::default()).unwrap();
+    archive.append(name, evs[0].0, &evs[0].1).unwrap();
+    // find a transaction start in the middle: a MariaDB GTID event (type 162)
+    let from = evs.iter().skip(evs.len() / 2).position(|(_, e)| e[4] == 162).unwrap() + evs.len() / 2;
+    for (pos, raw) in &evs[from..] {
+        archive.append(name, *pos, raw).unwrap();
+    }
+    let hole_from = evs[0].0 + evs[0].1.len() as u64;
+    assert_eq!(archive.index().get(name).unwrap().holes, vec![[hole_from, evs[from].0]]);
+    archive.close().unwrap();
+    let ours = std::fs::read(dir.path().join(name)).unwrap();
+    assert_eq!(ours.len(), src.len());
+    assert!(ours[evs[from].0 as usize..] == src[evs[from].0 as usize..]);
+    std::fs::remove_file(dir.path().join("index.json")).unwrap();
+    let (archive, rec) = Archive::open(dir.path(), SinkOptions::default()).unwrap();
+    assert!(rec.index_rebuilt.is_some() && rec.truncated.is_empty());
+    assert_eq!(archive.index().get(name).unwrap().holes, vec![[hole_from, evs[from].0]]);
+}

@@ -1,32 +1,23 @@
-//! `binvault stream`: replicate from a source and write its binlog files, byte for byte, into
-//! an archive directory.
-//!
-//! The archive here is the plain first version: one file per source binlog file, under the
-//! source's name, holding the source's bytes at the source's offsets. A file whose stream began
-//! in the middle (`--start FILE:POS` with POS > 4, or a GTID start) holds the magic and the
-//! format description, then zeros (a sparse hole) up to the first archived event, so that
-//! offsets stay the source's. Files are fsynced when the source rotates, at every semi-sync
-//! acknowledgement and at exit. The durable archive with recovery and an index comes with the
-//! sink (`binvault-sink`).
+//! `binvault stream`: replicate from a source and archive its binlog files, byte for byte,
+//! durably (binvault-sink): group commit, semi-sync acknowledgement after fsync, resume
+//! after the archive's durable position, reconnect after transient failures.
 
-use std::fs::{File, OpenOptions};
-use std::io::{Seek, SeekFrom, Write};
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use binvault_protocol::binlog::{StreamItem, FORMAT_DESCRIPTION_EVENT, ROTATE_EVENT};
+use binvault_protocol::binlog::{StreamItem, FORMAT_DESCRIPTION_EVENT};
 use binvault_protocol::driver::{
-    ConnectOptions, Connection, Password, ReplicaOptions, StartPosition, TlsMode, TlsOptions,
+    ConnectOptions, Connection, Flavor, Password, ReplicaOptions, SourceInfo, StartPosition,
+    TlsMode, TlsOptions,
 };
 use binvault_protocol::gtid::{MariadbGtidList, MysqlGtidSet};
-use bytes::Bytes;
-use tracing::{info, warn};
-
-/// Binlog file magic.
-const MAGIC: &[u8; 4] = b"\xfebin";
+use binvault_sink::{Archive, SinkOptions, SyncPolicy};
+use tokio::sync::Notify;
+use tracing::{error, info, warn};
 
 /// Arguments of `binvault stream`.
 #[derive(Debug, clap::Args)]
@@ -35,17 +26,18 @@ pub struct Args {
     /// --password-file to a password in the URL (argv is visible to other users).
     #[arg(long, value_name = "URL")]
     source: String,
-    /// Archive directory (created if missing).
+    /// Archive directory (created if missing). Each source server gets a directory in it.
     #[arg(long, value_name = "DIR")]
     archive: PathBuf,
-    /// Start at a binlog file, optionally at a position (default 4). Default: resume after
-    /// the archive's last file, or the oldest binlog the source has.
+    /// First start only: begin at a binlog file, optionally at a position (default 4).
+    /// Default: the oldest binlog the source has. Later starts resume after the archive.
     #[arg(long, value_name = "FILE[:POS]", conflicts_with = "start_gtid")]
     start: Option<String>,
-    /// Start after a GTID set: MariaDB `domain-server-seq,...` or MySQL `uuid:1-5,...`.
+    /// First start only: begin after a GTID set: MariaDB `domain-server-seq,...` or MySQL
+    /// `uuid:1-5,...`.
     #[arg(long, value_name = "SET")]
     start_gtid: Option<String>,
-    /// Exit 0 once caught up with the source (non-blocking dump).
+    /// Exit 0 once caught up with the source (non-blocking dump); errors are not retried.
     #[arg(long)]
     stop_at_end: bool,
     /// TLS mode: disabled, preferred, required, verify-ca, verify-full.
@@ -71,12 +63,19 @@ pub struct Args {
     /// of silence.
     #[arg(long, default_value_t = 5.0)]
     heartbeat: f64,
-    /// Register as a semi-sync replica (acknowledge each transaction once fsynced).
+    /// Register as a semi-sync replica: acknowledge each transaction once it is fsynced.
     #[arg(long)]
     semi_sync: bool,
     /// Use the compressed protocol.
     #[arg(long)]
     compress: bool,
+    /// When to fsync: `commit` (group commit: one fsync covers every transaction that
+    /// arrived meanwhile), `<N>ms`, or `<N>kib`/`<N>mib` of unsynced data.
+    #[arg(long, value_name = "POLICY", default_value = "commit")]
+    sync: String,
+    /// gzip files once sealed (verified before the original is removed).
+    #[arg(long)]
+    compress_sealed: bool,
 }
 
 fn connect_options(args: &Args) -> Result<ConnectOptions> {
@@ -102,7 +101,8 @@ fn connect_options(args: &Args) -> Result<ConnectOptions> {
     Ok(opts)
 }
 
-fn parse_start(args: &Args, archive: &Archive) -> Result<StartPosition> {
+/// The start asked for on the command line (first start of an archive only).
+fn requested_start(args: &Args) -> Result<Option<StartPosition>> {
     if let Some(start) = &args.start {
         let (name, pos) = match start.rsplit_once(':') {
             Some((n, p)) => (n, p.parse::<u64>().with_context(|| format!("--start {start}: bad position"))?),
@@ -111,197 +111,233 @@ fn parse_start(args: &Args, archive: &Archive) -> Result<StartPosition> {
         if name.is_empty() || name.contains('/') || pos < 4 {
             bail!("--start {start}: expected FILE[:POS] with a plain file name and POS >= 4");
         }
-        return Ok(StartPosition::File { name: name.to_owned(), position: pos });
+        return Ok(Some(StartPosition::File { name: name.to_owned(), position: pos }));
     }
     if let Some(set) = &args.start_gtid {
         if set.contains(':') || set.contains(|c: char| c.is_ascii_alphabetic()) {
-            return Ok(StartPosition::MysqlGtid(set.parse::<MysqlGtidSet>()?));
+            return Ok(Some(StartPosition::MysqlGtid(set.parse::<MysqlGtidSet>()?)));
         }
-        return Ok(StartPosition::MariadbGtid(set.parse::<MariadbGtidList>()?));
+        return Ok(Some(StartPosition::MariadbGtid(set.parse::<MariadbGtidList>()?)));
     }
-    if let Some((name, len)) = archive.last_file()? {
-        info!(file = %name, position = len, "resuming after the archive's last file");
-        return Ok(StartPosition::File { name, position: len });
+    Ok(None)
+}
+
+/// The directory of a source server inside the archive.
+fn server_dir_name(info: &SourceInfo) -> String {
+    match (&info.flavor, &info.server_uuid) {
+        (Flavor::MySql, Some(uuid)) => format!("server-{uuid}"),
+        _ => format!("server-{}", info.server_id),
     }
-    Ok(StartPosition::Oldest)
 }
 
-/// The binlog files of the archive directory, written at the source's offsets.
-#[derive(Debug)]
-struct Archive {
-    dir: PathBuf,
-    current: Option<OpenFile>,
-    /// The format description the source re-sent for a mid-file start (log_pos 0).
-    pending_fde: Option<Bytes>,
+enum Exit {
+    CaughtUp,
+    Signal,
 }
 
-#[derive(Debug)]
-struct OpenFile {
-    name: Bytes,
-    file: File,
-    len: u64,
-}
-
-fn is_binlog_name(name: &str) -> bool {
-    !name.is_empty() && !name.starts_with('.') && !name.contains('/') && name != "." && name != ".."
-}
-
-impl Archive {
-    fn open(dir: &Path) -> Result<Archive> {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create the archive {}", dir.display()))?;
-        Ok(Archive { dir: dir.to_owned(), current: None, pending_fde: None })
+/// Errors a reconnect cannot heal.
+fn is_fatal(e: &anyhow::Error) -> bool {
+    use binvault_protocol::Error as P;
+    if let Some(p) = e.downcast_ref::<P>() {
+        return match p {
+            P::Io { .. } | P::ConnectionClosed { .. } | P::Timeout { .. } => false,
+            P::Server(s) => !matches!(s.code, 1040 | 1053 | 1152 | 1158 | 1159 | 1160 | 1161 | 2013 | 1927),
+            _ => true,
+        };
     }
+    if let Some(s) = e.downcast_ref::<binvault_sink::Error>() {
+        return !matches!(s, binvault_sink::Error::Io { .. });
+    }
+    true
+}
 
-    /// The last binlog file (by name) and its length.
-    fn last_file(&self) -> Result<Option<(String, u64)>> {
-        let mut last: Option<(String, u64)> = None;
-        for entry in std::fs::read_dir(&self.dir).with_context(|| format!("cannot list {}", self.dir.display()))? {
-            let entry = entry?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if !is_binlog_name(&name) || !entry.file_type()?.is_file() {
-                continue;
+struct Session<'a> {
+    args: &'a Args,
+    opts: &'a ConnectOptions,
+    sink: SinkOptions,
+    archive: Option<Archive>,
+    stop: Arc<Notify>,
+    stopping: Arc<AtomicBool>,
+}
+
+impl Session<'_> {
+    async fn run_once(&mut self) -> Result<Exit> {
+        let mut conn = Connection::connect(self.opts)
+            .await
+            .with_context(|| format!("connecting to {}:{}", self.opts.host, self.opts.port))?;
+        let info = conn.source_info().await?;
+        let dir = self.args.archive.join(server_dir_name(&info));
+        if self.archive.as_ref().is_none_or(|a| a.dir() != dir) {
+            let (archive, recovery) = Archive::open(&dir, self.sink.clone())?;
+            if let Some(why) = &recovery.index_rebuilt {
+                warn!(dir = %dir.display(), reason = %why, "index rebuilt from the binlog files");
             }
-            if last.as_ref().is_none_or(|(l, _)| name > *l) {
-                last = Some((name, entry.metadata()?.len()));
+            for t in &recovery.truncated {
+                warn!(file = %t.file, from = t.from, to = t.to, reason = %t.reason, "recovery cut the archive back to its last whole transaction");
             }
+            self.archive = Some(archive);
         }
-        Ok(last)
-    }
-
-    fn open_file(&mut self, name: &Bytes, position: u64) -> Result<()> {
-        self.close_file()?;
-        let text = String::from_utf8_lossy(name).into_owned();
-        if !is_binlog_name(&text) {
-            bail!("the source named a binlog file {text:?} that cannot be a file name in the archive");
+        let Some(archive) = self.archive.as_mut() else { bail!("archive not open") };
+        if archive.is_poisoned() {
+            archive.reset_to_durable()?;
         }
-        let path = self.dir.join(&text);
-        let mut file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .read(true)
-            .write(true)
-            .mode(0o600)
-            .open(&path)
-            .with_context(|| format!("cannot open {}", path.display()))?;
-        let len = file.metadata()?.len();
-        if len == 0 {
-            file.write_all(MAGIC)?;
-            let mut len = MAGIC.len() as u64;
-            if position > len {
-                if let Some(fde) = self.pending_fde.take() {
-                    if len + fde.len() as u64 <= position {
-                        file.write_all(&fde)?;
-                        len += fde.len() as u64;
+        let start = match archive.resume_point() {
+            Some(p) => {
+                if self.args.start.is_some() || self.args.start_gtid.is_some() {
+                    info!("the archive already holds data: --start/--start-gtid ignored, resuming after it");
+                }
+                StartPosition::File { name: p.file, position: p.offset }
+            }
+            None => requested_start(self.args)?.unwrap_or(StartPosition::Oldest),
+        };
+        let replica = ReplicaOptions {
+            server_id: self.args.server_id,
+            start,
+            heartbeat_period: Duration::from_secs_f64(self.args.heartbeat.max(0.001)),
+            stop_at_end: self.args.stop_at_end,
+            semi_sync: self.args.semi_sync,
+            ..ReplicaOptions::default()
+        };
+        info!(source = %format!("{}:{}", self.opts.host, self.opts.port), version = %info.version, server_id = info.server_id, dir = %dir.display(), start = ?replica.start, "connected");
+        let mut stream = conn.start_replication(&replica).await?;
+        let mut pending_ack: Option<(bytes::Bytes, u64)> = None;
+        loop {
+            let deadline = archive.sync_deadline();
+            let item = tokio::select! {
+                item = stream.next() => Some(item?),
+                _ = sleep_until(deadline) => None,
+                _ = self.stop.notified() => {
+                    archive.sync()?;
+                    return Ok(Exit::Signal);
+                }
+            };
+            let mut ended = false;
+            let mut next = item;
+            while let Some(item) = next.take() {
+                match item {
+                    StreamItem::Event(e) => match e.position {
+                        None => {
+                            if e.event_type() == FORMAT_DESCRIPTION_EVENT {
+                                archive.set_pending_format_description(&e.raw);
+                            }
+                        }
+                        Some(pos) => {
+                            let file = String::from_utf8_lossy(&e.file);
+                            archive.append(&file, pos, &e.raw)?;
+                            if e.needs_ack {
+                                pending_ack = e.end_position().map(|end| (e.file.clone(), end));
+                            }
+                        }
+                    },
+                    StreamItem::Heartbeat(_) => {}
+                    StreamItem::End => ended = true,
+                }
+                if ended {
+                    break;
+                }
+                // group commit: take whatever else has already arrived before syncing
+                next = stream.try_next()?;
+            }
+            if archive.needs_sync(Instant::now()) || ended {
+                let durable = archive.sync()?.clone();
+                if let Some((file, end)) = &pending_ack {
+                    let covered = durable.file.as_bytes() > &file[..]
+                        || (durable.file.as_bytes() == &file[..] && durable.offset >= *end);
+                    if covered {
+                        stream.ack_position(file, *end).await?;
+                        pending_ack = None;
                     }
                 }
-                warn!(file = %text, from = len, to = position, "the stream starts mid-file: the archived file has a hole before it");
-                file.set_len(position)?;
             }
-            file.seek(SeekFrom::Start(position))?;
-            info!(file = %text, position, "new archive file");
-        } else if len == position {
-            file.seek(SeekFrom::Start(position))?;
-            info!(file = %text, position, "appending to archive file");
-        } else {
-            bail!(
-                "{} already holds {len} bytes but the source resumes at {position}: refusing to overwrite or leave a gap",
-                path.display()
-            );
+            if ended {
+                return Ok(Exit::CaughtUp);
+            }
+            if self.stopping.load(Ordering::Relaxed) {
+                archive.sync()?;
+                return Ok(Exit::Signal);
+            }
         }
-        self.current = Some(OpenFile { name: name.clone(), file, len: position });
-        Ok(())
     }
+}
 
-    fn write(&mut self, name: &Bytes, position: u64, raw: &[u8]) -> Result<()> {
-        if self.current.as_ref().is_none_or(|c| c.name != *name) {
-            self.open_file(name, position)?;
-        }
-        let Some(cur) = self.current.as_mut() else { bail!("no open archive file") };
-        if position < cur.len {
-            bail!(
-                "the source sent an event at {}:{position} that the archive already holds (up to {})",
-                String::from_utf8_lossy(name),
-                cur.len
-            );
-        }
-        if position > cur.len {
-            warn!(file = %String::from_utf8_lossy(name), from = cur.len, to = position, "the source skipped events: hole in the archived file");
-            cur.file.set_len(position)?;
-            cur.file.seek(SeekFrom::Start(position))?;
-        }
-        cur.file.write_all(raw).with_context(|| format!("writing {}", String::from_utf8_lossy(name)))?;
-        cur.len = position + raw.len() as u64;
-        Ok(())
-    }
-
-    fn sync(&mut self) -> Result<()> {
-        if let Some(cur) = self.current.as_mut() {
-            cur.file.sync_data().context("fsync of the archive file")?;
-        }
-        Ok(())
-    }
-
-    fn close_file(&mut self) -> Result<()> {
-        if let Some(cur) = self.current.take() {
-            cur.file.sync_all().context("fsync of the archive file")?;
-            info!(file = %String::from_utf8_lossy(&cur.name), size = cur.len, "archive file closed");
-            File::open(&self.dir)?.sync_all()?;
-        }
-        Ok(())
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d.into()).await,
+        None => std::future::pending().await,
     }
 }
 
 /// Runs `binvault stream`.
 pub fn run(args: &Args) -> Result<ExitCode> {
     let opts = connect_options(args)?;
-    let mut archive = Archive::open(&args.archive)?;
-    let start = parse_start(args, &archive)?;
-    let replica = ReplicaOptions {
-        server_id: args.server_id,
-        start,
-        heartbeat_period: Duration::from_secs_f64(args.heartbeat.max(0.001)),
-        stop_at_end: args.stop_at_end,
-        semi_sync: args.semi_sync,
-        ..ReplicaOptions::default()
-    };
+    let sync: SyncPolicy = args.sync.parse()?;
+    requested_start(args)?; // reject a malformed start before connecting
+    let sink = SinkOptions { sync, compress: args.compress_sealed, ..SinkOptions::default() };
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     rt.block_on(async {
-        let conn = Connection::connect(&opts).await.map_err(|e| anyhow::anyhow!(e).context(format!("connecting to {}:{}", opts.host, opts.port)))?;
-        let mut stream = conn.start_replication(&replica).await?;
-        let (mut events, mut bytes) = (0u64, 0u64);
+        let stop = Arc::new(Notify::new());
+        let stopping = Arc::new(AtomicBool::new(false));
+        {
+            let (stop, stopping) = (stop.clone(), stopping.clone());
+            tokio::spawn(async move {
+                let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(s) => s,
+                    Err(_) => return,
+                };
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+                stopping.store(true, Ordering::Relaxed);
+                stop.notify_one();
+            });
+        }
+        let mut session = Session { args, opts: &opts, sink, archive: None, stop, stopping };
+        let mut delay = Duration::from_millis(200);
         loop {
-            let item = tokio::select! {
-                item = stream.next() => item?,
-                _ = tokio::signal::ctrl_c() => {
-                    archive.close_file()?;
-                    info!(events, bytes, "interrupted: archive synced");
+            let began = Instant::now();
+            let result = session.run_once().await;
+            if began.elapsed() > Duration::from_secs(30) {
+                delay = Duration::from_millis(200); // it had been streaming: start over
+            }
+            match result {
+                Ok(exit) => {
+                    if let Some(archive) = session.archive.take() {
+                        let d = archive.close()?;
+                        info!(file = %d.file, offset = d.offset, gtid = %d.gtid_position, "archive closed");
+                    }
+                    if matches!(exit, Exit::Signal) {
+                        info!("stopped by signal: archive synced");
+                    } else {
+                        info!("caught up with the source (--stop-at-end)");
+                    }
                     return Ok(ExitCode::SUCCESS);
                 }
-            };
-            match item {
-                StreamItem::Event(e) => {
-                    let Some(position) = e.position else {
-                        if e.event_type() == FORMAT_DESCRIPTION_EVENT {
-                            archive.pending_fde = Some(e.raw.clone());
+                Err(e) if args.stop_at_end || is_fatal(&e) => {
+                    if let Some(archive) = session.archive.take() {
+                        if !archive.is_poisoned() {
+                            let _ = archive.close();
                         }
-                        continue;
-                    };
-                    archive.write(&e.file, position, &e.raw)?;
-                    events += 1;
-                    bytes += e.raw.len() as u64;
-                    if e.event_type() == ROTATE_EVENT {
-                        archive.close_file()?;
                     }
-                    if e.needs_ack {
-                        archive.sync()?;
-                        stream.ack(&e).await?;
-                    }
+                    return Err(e);
                 }
-                StreamItem::Heartbeat(_) => archive.sync()?,
-                StreamItem::End => {
-                    archive.close_file()?;
-                    info!(events, bytes, "caught up with the source (--stop-at-end)");
-                    return Ok(ExitCode::SUCCESS);
+                Err(e) => {
+                    // capped exponential backoff with jitter
+                    let nanos = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| d.subsec_nanos());
+                    let jitter = delay.mul_f64(f64::from(nanos % 1000) / 4000.0);
+                    error!(error = %format!("{e:#}"), retry_in_ms = (delay + jitter).as_millis() as u64, "stream interrupted; reconnecting");
+                    tokio::select! {
+                        _ = tokio::time::sleep(delay + jitter) => {}
+                        _ = session.stop.notified() => {
+                            if let Some(archive) = session.archive.take() {
+                                let _ = archive.close();
+                            }
+                            return Ok(ExitCode::SUCCESS);
+                        }
+                    }
+                    delay = (delay * 2).min(Duration::from_secs(30));
                 }
             }
         }

@@ -336,6 +336,14 @@ impl Connection {
         }
     }
 
+    /// The next whole payload if it is already buffered (no socket read).
+    pub(crate) fn try_buffered_payload(&mut self) -> Result<Option<Bytes>> {
+        match &mut self.framing {
+            Framing::Plain(r) => r.decode(&mut self.read_buf),
+            Framing::Compressed(r) => r.decode(&mut self.read_buf),
+        }
+    }
+
     /// Reads the next whole payload within the read timeout.
     pub(crate) async fn read_payload(&mut self, what: &'static str) -> Result<Bytes> {
         let limit = self.read_timeout;

@@ -310,10 +310,6 @@ impl ReplicationStream {
             Some(deadline) => match tokio::time::timeout_at(deadline.into(), read).await {
                 Ok(r) => r?,
                 Err(_) => {
-                    let seconds = self.stream.deadline().map_or(0.0, |d| {
-                        d.saturating_duration_since(Instant::now()).as_secs_f64()
-                    });
-                    let _ = seconds;
                     return Err(Error::Timeout {
                         what: "waiting for binlog events or heartbeats (is the source alive?)",
                         seconds: self.idle_timeout().as_secs_f64(),
@@ -332,6 +328,16 @@ impl ReplicationStream {
         Ok(item)
     }
 
+    /// The next item if its bytes have already arrived, without waiting: lets a caller
+    /// take every event that came in meanwhile before one fsync (group commit).
+    pub fn try_next(&mut self) -> Result<Option<StreamItem>> {
+        let Some(payload) = self.conn.try_buffered_payload()? else { return Ok(None) };
+        match self.stream.handle_packet(payload, Instant::now()) {
+            Err(Error::Server(e)) if e.code == 1227 => Err(Error::ReplicationDenied(e)),
+            other => other.map(Some),
+        }
+    }
+
     fn idle_timeout(&self) -> Duration {
         self.stream.config().idle_timeout.unwrap_or_default()
     }
@@ -344,6 +350,18 @@ impl ReplicationStream {
         };
         let mut payload = BytesMut::new();
         semisync::ack(&event.file, end, &mut payload);
+        self.conn.send_raw_command(&payload).await
+    }
+
+    /// Acknowledges (semi-sync) that everything up to `position` in `file` is durable; the
+    /// source releases every commit waiting at or before it. Ignored when the stream is not
+    /// semi-sync.
+    pub async fn ack_position(&mut self, file: &[u8], position: u64) -> Result<()> {
+        if !self.semi_sync {
+            return Ok(());
+        }
+        let mut payload = BytesMut::new();
+        semisync::ack(file, position, &mut payload);
         self.conn.send_raw_command(&payload).await
     }
 
