@@ -255,6 +255,10 @@ impl Archive {
                 }
                 *last = s.entry;
                 last.size = s.last_boundary.max(if data.len() >= 4 { 4 } else { 0 });
+                if last.next_file.is_some() && last.size == s.end {
+                    // complete (it ends with the source's rotate): the crash came before sealing
+                    seal::seal(dir, last, options.compress)?;
+                }
             }
             index.save(dir)?;
         } else if recovery.index_rebuilt.is_some() {
@@ -530,6 +534,14 @@ impl Archive {
                 (file, entry, 2)
             }
             None => {
+                // The source moved on: a previous file left unsealed (a crash between its
+                // last event and the seal, or a source that restarted) is complete.
+                let dir = self.dir.clone();
+                let compress = self.options.compress;
+                if let Some(prev) = self.index.files.last_mut().filter(|p| !p.sealed) {
+                    seal::seal(&dir, prev, compress)?;
+                    self.past_gtids.merge(&GtidTracker::from_ranges(&prev.gtids));
+                }
                 let file = open_rw(&path)?;
                 let mut start = 4u64;
                 let mut head = MAGIC.to_vec();
