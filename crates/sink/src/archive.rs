@@ -2,7 +2,7 @@
 //! by group commit, sealed when the source rotates, recovered after a crash.
 
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -181,12 +181,6 @@ fn is_data_file(name: &str) -> bool {
         && !name.ends_with(".json")
 }
 
-fn read_file(path: &Path) -> Result<Vec<u8>> {
-    let mut data = Vec::new();
-    File::open(path).and_then(|mut f| f.read_to_end(&mut data)).map_err(io("read", path))?;
-    Ok(data)
-}
-
 impl Archive {
     /// Opens (creating if needed) the archive directory `dir` and recovers it: the index
     /// is loaded or rebuilt, the last file's tail is checked and cut back to its last whole
@@ -231,18 +225,18 @@ impl Archive {
         if let Some(last) = index.files.last_mut() {
             if !last.sealed {
                 let path = dir.join(&last.name);
-                let data = read_file(&path)?;
-                let s = scan(&path, &last.name, &data, &last.holes, options.checkpoint_bytes);
+                let file_len = std::fs::metadata(&path).map_err(io("stat", &path))?.len();
+                let s = crate::scan::scan_file(&path, &last.name, &last.holes, options.checkpoint_bytes)?;
                 if let Some(Damage::Corrupt { offset, reason }) = &s.damage {
                     return Err(Error::Corrupt { path, offset: *offset, reason: reason.clone() });
                 }
-                if (data.len() as u64) > s.last_boundary {
+                if file_len > s.last_boundary {
                     let reason = match &s.damage {
                         Some(Damage::Torn { reason, .. }) => format!("torn tail: {reason}"),
                         _ => "incomplete transaction at the end".into(),
                     };
-                    let to = s.last_boundary.max(if data.len() >= 4 { 4 } else { 0 });
-                    warn!(file = %last.name, from = data.len(), to, %reason, "recovery: cutting the tail back to the last whole transaction");
+                    let to = s.last_boundary.max(if file_len >= 4 { 4 } else { 0 });
+                    warn!(file = %last.name, from = file_len, to, %reason, "recovery: cutting the tail back to the last whole transaction");
                     let f = open_rw(&path)?;
                     if to < 4 {
                         // not even the magic: start the file again
@@ -251,10 +245,10 @@ impl Archive {
                         f.set_len(to).map_err(io("truncate", &path))?;
                     }
                     f.sync_all().map_err(io("fsync", &path))?;
-                    recovery.truncated.push(Truncation { file: last.name.clone(), from: data.len() as u64, to, reason });
+                    recovery.truncated.push(Truncation { file: last.name.clone(), from: file_len, to, reason });
                 }
                 *last = s.entry;
-                last.size = s.last_boundary.max(if data.len() >= 4 { 4 } else { 0 });
+                last.size = s.last_boundary.max(if file_len >= 4 { 4 } else { 0 });
                 if last.next_file.is_some() && last.size == s.end {
                     // complete (it ends with the source's rotate): the crash came before sealing
                     seal::seal(dir, last, options.compress)?;
@@ -306,11 +300,13 @@ impl Archive {
         let mut files = Vec::new();
         for (i, stored) in names.iter().enumerate() {
             let path = dir.join(stored);
-            let (name, data, compressed) = match stored.strip_suffix(".gz") {
-                Some(base) => (base.to_owned(), seal::gunzip(&path)?, true),
-                None => (stored.clone(), read_file(&path)?, false),
+            let (_name, s, compressed) = match stored.strip_suffix(".gz") {
+                Some(base) => {
+                    let data = seal::gunzip(&path)?;
+                    (base.to_owned(), scan(&path, base, &data, &[], checkpoint_bytes), true)
+                }
+                None => (stored.clone(), crate::scan::scan_file(&path, stored, &[], checkpoint_bytes)?, false),
             };
-            let s = scan(&path, &name, &data, &[], checkpoint_bytes);
             let mut entry = s.entry;
             let last = i + 1 == names.len();
             if !last || entry.next_file.is_some() {
@@ -318,8 +314,12 @@ impl Archive {
                     return Err(Error::Corrupt { path, offset: *offset, reason: reason.clone() });
                 }
                 entry.sealed = true;
-                entry.size = data.len() as u64;
-                entry.sha256 = Some(seal::sha256_hex(&data));
+                entry.size = s.end;
+                entry.sha256 = Some(if compressed {
+                    seal::sha256_hex(&seal::gunzip(&path)?)
+                } else {
+                    seal::sha256_file(&path)?.0
+                });
                 entry.compressed = compressed;
             }
             files.push(entry);
@@ -521,14 +521,19 @@ impl Archive {
                     )));
                 }
                 let file = open_rw(&path)?;
-                // Re-read the format description so that checksums can be verified.
-                let data = read_file(&path)?;
-                if data.len() as u64 != entry.size {
-                    return Err(Error::Corrupt { path, offset: entry.size, reason: format!("file is {} bytes, the index says {}", data.len(), entry.size) });
+                let len = file.metadata().map_err(io("stat", &path))?.len();
+                if len != entry.size {
+                    return Err(Error::Corrupt { path, offset: entry.size, reason: format!("file is {len} bytes, the index says {}", entry.size) });
                 }
-                if data.len() > 4 {
-                    if let Ok(binvault_parser::Frame::Complete(n)) = binvault_parser::frame(&data[4..], MAX_EVENT_SIZE) {
-                        let _ = decoder.decode(4, &data[4..4 + n]);
+                // Re-read the format description so that checksums can be verified.
+                let mut head = [0u8; 19];
+                if len >= 23 && std::os::unix::fs::FileExt::read_exact_at(&file, &mut head, 4).is_ok() {
+                    let n = u64::from(u32::from_le_bytes([head[9], head[10], head[11], head[12]]));
+                    if (19..=MAX_EVENT_SIZE).contains(&n) && 4 + n <= len {
+                        let mut fde = vec![0u8; n as usize];
+                        if std::os::unix::fs::FileExt::read_exact_at(&file, &mut fde, 4).is_ok() {
+                            let _ = decoder.decode(4, &fde);
+                        }
                     }
                 }
                 (file, entry, 2)

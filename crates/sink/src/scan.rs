@@ -6,7 +6,7 @@ use std::path::Path;
 
 use binvault_parser::decoder::verify_crc;
 use binvault_parser::events::{Event, EventData};
-use binvault_parser::{frame, Decoder, DecoderOptions, EventHeader, EventType, Frame};
+use binvault_parser::{Decoder, DecoderOptions, EventHeader, EventType};
 
 use crate::gtid::GtidTracker;
 use crate::index::{Checkpoint, FileEntry};
@@ -107,110 +107,213 @@ pub(crate) fn track(tracker: &mut TxnTracker, event: &Event<'_>) -> crate::txn::
     }
 }
 
-fn all_zero(b: &[u8]) -> bool {
-    b.iter().all(|&x| x == 0)
+/// Bytes to scan, read by position: a file (memory stays bounded by the largest event) or
+/// a buffer (a decompressed `.gz`).
+pub trait Source {
+    /// Total length.
+    fn len(&self) -> u64;
+    /// Fills `buf` from `pos`.
+    fn read_at(&self, pos: u64, buf: &mut [u8]) -> std::io::Result<()>;
 }
 
-/// After the format description of a file whose stream began mid-way: where the first
-/// archived event starts, found from the first non-zero byte and the event's `log_pos`.
-fn find_after_hole(data: &[u8], from: usize) -> Option<usize> {
-    let event_at = |c: usize| {
-        data.get(c..c + 19)
-            .and_then(|head| EventHeader::parse(head).ok())
-            .is_some_and(|h| h.event_size >= 19 && h.log_pos == (c as u64 + u64::from(h.event_size)) as u32)
-    };
-    if event_at(from) {
-        return None; // an event whose timestamp starts with a zero byte, not a hole
+impl Source for &[u8] {
+    fn len(&self) -> u64 {
+        <[u8]>::len(self) as u64
     }
-    let nz = from + data.get(from..)?.iter().position(|&b| b != 0)?;
-    (nz.saturating_sub(3).max(from + 1)..=nz).find(|&c| event_at(c))
+    fn read_at(&self, pos: u64, buf: &mut [u8]) -> std::io::Result<()> {
+        let start = usize::try_from(pos).map_err(|_| std::io::ErrorKind::UnexpectedEof)?;
+        let src = self.get(start..start + buf.len()).ok_or(std::io::ErrorKind::UnexpectedEof)?;
+        buf.copy_from_slice(src);
+        Ok(())
+    }
 }
 
-/// Scans `data`, the content of the archived file `name`. `holes`: the ranges the index
-/// says the source skipped; without them, a run of zeros where an event should start is
-/// taken for a hole when an event with a matching position follows it.
+impl Source for std::fs::File {
+    fn len(&self) -> u64 {
+        self.metadata().map_or(0, |m| m.len())
+    }
+    fn read_at(&self, pos: u64, buf: &mut [u8]) -> std::io::Result<()> {
+        std::os::unix::fs::FileExt::read_exact_at(self, buf, pos)
+    }
+}
+
+const CHUNK: usize = 64 * 1024;
+
+/// True when `[from, to)` holds only zeros.
+fn all_zero(src: &dyn Source, from: u64, to: u64) -> std::io::Result<bool> {
+    let mut buf = vec![0u8; CHUNK];
+    let mut pos = from;
+    while pos < to {
+        let n = (to - pos).min(CHUNK as u64) as usize;
+        src.read_at(pos, &mut buf[..n])?;
+        if buf[..n].iter().any(|&b| b != 0) {
+            return Ok(false);
+        }
+        pos += n as u64;
+    }
+    Ok(true)
+}
+
+/// A plausible event at `c`: its header's `log_pos` is where it ends.
+fn event_at(src: &dyn Source, c: u64) -> bool {
+    let mut head = [0u8; 19];
+    c + 19 <= src.len()
+        && src.read_at(c, &mut head).is_ok()
+        && EventHeader::parse(&head)
+            .ok()
+            .is_some_and(|h| h.event_size >= 19 && h.log_pos == (c + u64::from(h.event_size)) as u32)
+}
+
+/// After a boundary, where the next event starts past a run of zeros (a hole the source
+/// left), found from the first non-zero byte and the event's `log_pos`.
+fn find_after_hole(src: &dyn Source, from: u64) -> std::io::Result<Option<u64>> {
+    if event_at(src, from) {
+        return Ok(None); // an event whose timestamp starts with a zero byte, not a hole
+    }
+    let len = src.len();
+    let mut buf = vec![0u8; CHUNK];
+    let mut pos = from;
+    let mut nz = None;
+    while pos < len {
+        let n = (len - pos).min(CHUNK as u64) as usize;
+        src.read_at(pos, &mut buf[..n])?;
+        if let Some(i) = buf[..n].iter().position(|&b| b != 0) {
+            nz = Some(pos + i as u64);
+            break;
+        }
+        pos += n as u64;
+    }
+    let Some(nz) = nz else { return Ok(None) };
+    Ok((nz.saturating_sub(3).max(from + 1)..=nz).find(|&c| event_at(src, c)))
+}
+
+/// Scans `data`, the content of the archived file `name` (see [`scan_source`]).
 pub fn scan(path: &Path, name: &str, data: &[u8], holes: &[[u64; 2]], checkpoint_bytes: u64) -> Scan {
+    match scan_source(path, name, &data, holes, checkpoint_bytes) {
+        Ok(s) => s,
+        Err(e) => Scan {
+            entry: FileEntry::new(name),
+            gtids: GtidTracker::default(),
+            end: 0,
+            last_boundary: 0,
+            damage: Some(Damage::Corrupt { offset: 0, reason: e.to_string() }),
+            events: 0,
+        },
+    }
+}
+
+/// Scans the archived file at `path` without reading it into memory.
+pub fn scan_file(path: &Path, name: &str, holes: &[[u64; 2]], checkpoint_bytes: u64) -> crate::Result<Scan> {
+    let file = std::fs::File::open(path).map_err(crate::error::io("open", path))?;
+    scan_source(path, name, &file, holes, checkpoint_bytes).map_err(crate::error::io("read", path))
+}
+
+/// Scans the archived binlog file `name`: magic, every event's length, CRC32 and position
+/// chain, transactions, timestamps and GTIDs. `holes`: the ranges the index says the
+/// source skipped; without them, a run of zeros where an event should start is taken for a
+/// hole when an event with a matching position follows it.
+pub fn scan_source(path: &Path, name: &str, src: &dyn Source, holes: &[[u64; 2]], checkpoint_bytes: u64) -> std::io::Result<Scan> {
     let _ = path;
     let mut entry = FileEntry::new(name);
     let mut gtids = GtidTracker::default();
+    let len = src.len();
     let out = |entry: FileEntry, gtids, end, last_boundary, damage, events| Scan { entry, gtids, end, last_boundary, damage, events };
-    if data.len() < MAGIC.len() {
-        let damage = Some(Damage::Torn { offset: 0, reason: format!("file of {} bytes has no complete magic", data.len()) });
-        return out(entry, gtids, 0, 0, damage, 0);
+    if len < MAGIC.len() as u64 {
+        let damage = Some(Damage::Torn { offset: 0, reason: format!("file of {len} bytes has no complete magic") });
+        return Ok(out(entry, gtids, 0, 0, damage, 0));
     }
-    if &data[..4] != MAGIC {
-        return out(entry, gtids, 0, 0, Some(Damage::Corrupt { offset: 0, reason: "not a binlog file (bad magic)".into() }), 0);
+    let mut magic = [0u8; 4];
+    src.read_at(0, &mut magic)?;
+    if &magic != MAGIC {
+        return Ok(out(entry, gtids, 0, 0, Some(Damage::Corrupt { offset: 0, reason: "not a binlog file (bad magic)".into() }), 0));
     }
     let mut decoder = Decoder::new();
     decoder.set_options(DecoderOptions { verify_checksums: true, max_event_size: MAX_EVENT_SIZE, ..DecoderOptions::default() });
     let mut tracker = TxnTracker::new();
     let mut file_gtids = GtidTracker::default();
-    let mut pos = 4usize;
+    let mut pos = 4u64;
     let mut last_boundary = 4u64;
     let mut events = 0u64;
     let mut last_checkpoint = 0u64;
     let mut damage = None;
     let mut last_gtid: Option<TxGtid> = None;
+    let mut raw: Vec<u8> = Vec::new();
     loop {
-        if pos == data.len() {
+        if pos == len {
             break;
         }
         // Outside a transaction, skip a hole the source left (a mid-file or GTID start).
         if events >= 1 && !tracker.in_transaction() {
-            let target = match holes.iter().find(|h| h[0] == pos as u64) {
-                Some(h) => Some(h[1] as usize),
-                None if data[pos] == 0 => find_after_hole(data, pos),
-                None => None,
+            let mut first = [0u8; 1];
+            src.read_at(pos, &mut first)?;
+            let (target, known) = match holes.iter().find(|h| h[0] == pos) {
+                Some(h) => (Some(h[1]), true),
+                None if first[0] == 0 => (find_after_hole(src, pos)?, false),
+                None => (None, false),
             };
             if let Some(t) = target {
-                if t > data.len() || !all_zero(&data[pos..t]) {
-                    damage = Some(Damage::Corrupt { offset: pos as u64, reason: format!("expected a hole of zeros up to {t}") });
+                // a hole the index records is sparse: not read back (it may span gigabytes)
+                if t > len || (!known && !all_zero(src, pos, t)?) {
+                    damage = Some(Damage::Corrupt { offset: pos, reason: format!("expected a hole of zeros up to {t}") });
                     break;
                 }
-                entry.holes.push([pos as u64, t as u64]);
+                entry.holes.push([pos, t]);
                 pos = t;
-                last_boundary = t as u64;
-                if pos == data.len() {
+                last_boundary = t;
+                if pos == len {
                     break;
                 }
             }
         }
-        let rest = &data[pos..];
-        let cut = |reason: String| {
-            // the tail is torn when nothing valid can follow: it runs to the end of the file
-            Damage::Torn { offset: pos as u64, reason }
+        let rest = len - pos;
+        let cut = |reason: String| Damage::Torn { offset: pos, reason };
+        let mut head = [0u8; 19];
+        let size = if rest < 19 {
+            None
+        } else {
+            src.read_at(pos, &mut head)?;
+            Some(u64::from(u32::from_le_bytes([head[9], head[10], head[11], head[12]])))
         };
-        let len = match frame(rest, MAX_EVENT_SIZE) {
-            Ok(Frame::Complete(len)) => len,
-            Ok(Frame::Incomplete(_)) => {
-                damage = Some(cut(format!("event cut short at the end of the file ({} bytes left)", rest.len())));
-                break;
-            }
-            Err(e) => {
-                damage = Some(if all_zero(rest) {
-                    cut(format!("{} zero bytes at the end of the file", rest.len()))
+        let size = match size {
+            None => {
+                damage = Some(if all_zero(src, pos, len)? {
+                    cut(format!("{rest} zero bytes at the end of the file"))
                 } else {
-                    Damage::Corrupt { offset: pos as u64, reason: format!("bad event header: {e}") }
+                    cut(format!("event header cut short at the end of the file ({rest} bytes left)"))
                 });
                 break;
             }
+            Some(n) if !(19..=MAX_EVENT_SIZE).contains(&n) => {
+                damage = Some(if all_zero(src, pos, len)? {
+                    cut(format!("{rest} zero bytes at the end of the file"))
+                } else {
+                    Damage::Corrupt { offset: pos, reason: format!("bad event header: event size {n}") }
+                });
+                break;
+            }
+            Some(n) if n > rest => {
+                damage = Some(cut(format!("event of {n} bytes cut short at the end of the file ({rest} bytes left)")));
+                break;
+            }
+            Some(n) => n,
         };
-        let raw = &rest[..len];
-        let event = match classify(&mut decoder, pos as u64, raw) {
+        raw.resize(size as usize, 0);
+        src.read_at(pos, &mut raw)?;
+        let event = match classify(&mut decoder, pos, &raw) {
             Ok(e) => e,
             Err(e) => {
-                damage = Some(if pos + len == data.len() || all_zero(rest) {
+                damage = Some(if pos + size == len || all_zero(src, pos, len)? {
                     cut(format!("last event unreadable (torn write): {e}"))
                 } else {
-                    Damage::Corrupt { offset: pos as u64, reason: e.to_string() }
+                    Damage::Corrupt { offset: pos, reason: e.to_string() }
                 });
                 break;
             }
         };
-        let end = (pos + len) as u64;
+        let end = pos + size;
         if event.header.log_pos != 0 && event.header.log_pos != end as u32 {
             damage = Some(Damage::Corrupt {
-                offset: pos as u64,
+                offset: pos,
                 reason: format!("position chain broken: the event at {pos} says it ends at {}, it ends at {end}", event.header.log_pos),
             });
             break;
@@ -234,7 +337,7 @@ pub fn scan(path: &Path, name: &str, data: &[u8], holes: &[[u64; 2]], checkpoint
                 last_gtid = Some(g);
             }
         }
-        pos += len;
+        pos = end;
         if step.boundary {
             last_boundary = end;
             gtids = file_gtids.clone();
@@ -247,7 +350,7 @@ pub fn scan(path: &Path, name: &str, data: &[u8], holes: &[[u64; 2]], checkpoint
     // The entry describes what is safe: whole transactions only.
     entry.size = last_boundary;
     entry.gtids = gtids.ranges();
-    out(entry, gtids, pos as u64, last_boundary, damage, events)
+    Ok(out(entry, gtids, pos, last_boundary, damage, events))
 }
 
 /// A GTID as text.

@@ -294,3 +294,53 @@ fn skipped_range_becomes_a_hole() {
     assert!(rec.index_rebuilt.is_some() && rec.truncated.is_empty());
     assert_eq!(archive.index().get(name).unwrap().holes, vec![[hole_from, evs[from].0]]);
 }
+
+/// A file beyond 4 GiB (one huge transaction, here a sparse hole): positions in the index and
+/// the durable state are 64-bit, the 32-bit `log_pos` of the events wraps, and recovery and
+/// resume work past 4 GiB.
+#[test]
+fn positions_beyond_4_gib() {
+    let src = std::fs::read(testdata(FILES[0])).unwrap();
+    let evs = events(&src);
+    let name = "mariadb-bin.000001";
+    // one whole transaction: from a MariaDB GTID event to the next boundary
+    let start = evs.iter().position(|(_, e)| e[4] == 162).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (mut archive, _) = Archive::open(dir.path(), SinkOptions::default()).unwrap();
+    archive.append(name, evs[0].0, &evs[0].1).unwrap();
+    let base: u64 = (1 << 32) - 100; // the transaction straddles 4 GiB
+    let mut pos = base;
+    let mut end_of_tx = 0;
+    for (_, raw) in &evs[start..] {
+        let mut e = raw.clone();
+        let end = pos + e.len() as u64;
+        e[13..17].copy_from_slice(&(end as u32).to_le_bytes());
+        let n = e.len();
+        let crc = crc32fast::hash(&e[..n - 4]);
+        e[n - 4..].copy_from_slice(&crc.to_le_bytes());
+        let a = archive.append(name, pos, &e).unwrap();
+        pos = end;
+        if a.boundary {
+            end_of_tx = end;
+            break;
+        }
+    }
+    assert!(end_of_tx > 1 << 32);
+    let d = archive.close().unwrap();
+    assert_eq!(d.offset, end_of_tx);
+    let (archive, rec) = Archive::open(dir.path(), SinkOptions::default()).unwrap();
+    assert!(rec.truncated.is_empty(), "{rec:?}");
+    assert_eq!(archive.index().get(name).unwrap().size, end_of_tx);
+    assert_eq!(archive.resume_point().unwrap().offset, end_of_tx);
+    let state: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("state.json")).unwrap()).unwrap();
+    assert_eq!(state["offset"].as_u64(), Some(end_of_tx));
+    // A torn tail past 4 GiB is cut back to the 64-bit boundary.
+    let f = std::fs::OpenOptions::new().write(true).open(dir.path().join(name)).unwrap();
+    f.set_len(end_of_tx + 7).unwrap();
+    drop(f);
+    drop(archive);
+    let (archive, rec) = Archive::open(dir.path(), SinkOptions::default()).unwrap();
+    assert_eq!(rec.truncated.len(), 1);
+    assert_eq!((rec.truncated[0].from, rec.truncated[0].to), (end_of_tx + 7, end_of_tx));
+    assert_eq!(archive.durable().offset, end_of_tx);
+}
