@@ -23,7 +23,7 @@ enum Command {
     /// Decode binlog files and print their events.
     Inspect(cmd::inspect::Args),
     /// Replicate from a MySQL/MariaDB source and archive its binlog files byte for byte.
-    Stream(cmd::stream::Args),
+    Stream(Box<cmd::stream::Args>),
 }
 
 /// Logs go to stderr; `RUST_LOG` overrides the default level (info).

@@ -109,6 +109,7 @@ pub(crate) fn track(tracker: &mut TxnTracker, event: &Event<'_>) -> crate::txn::
 
 /// Bytes to scan, read by position: a file (memory stays bounded by the largest event) or
 /// a buffer (a decompressed `.gz`).
+#[allow(clippy::len_without_is_empty)] // a length to bound reads, not a collection
 pub trait Source {
     /// Total length.
     fn len(&self) -> u64;

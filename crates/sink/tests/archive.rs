@@ -68,7 +68,7 @@ fn appended_files_are_byte_identical_sealed_and_indexed() {
         // Reopened: the resume point is the next file.
         let (archive, _) = Archive::open(dir.path(), SinkOptions::default()).unwrap();
         let next = archive.resume_point().unwrap();
-        assert_eq!((next.offset, next.file > name.to_owned()), (4, true));
+        assert_eq!((next.offset, next.file.as_str() > name), (4, true));
     }
 }
 
