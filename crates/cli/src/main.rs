@@ -24,6 +24,10 @@ enum Command {
     Inspect(cmd::inspect::Args),
     /// Replicate from a MySQL/MariaDB source and archive its binlog files byte for byte.
     Stream(Box<cmd::stream::Args>),
+    /// Check every archived binlog file end to end (exit 0 OK, 2 problems found, 1 I/O).
+    Verify(cmd::verify::Args),
+    /// Show what an archive holds: files, durable position, GTIDs (read only).
+    Status(cmd::status::Args),
 }
 
 /// Logs go to stderr; `RUST_LOG` overrides the default level (info).
@@ -41,6 +45,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Inspect(args) => cmd::inspect::run(&args),
         Command::Stream(args) => cmd::stream::run(&args),
+        Command::Verify(args) => cmd::verify::run(&args),
+        Command::Status(args) => cmd::status::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -20,7 +20,10 @@ pub mod gtid;
 pub mod index;
 pub mod scan;
 pub mod seal;
+pub mod status;
 pub mod txn;
+pub mod verify;
 
 pub use archive::{Appended, Archive, Durable, Recovery, ResumePoint, SinkOptions, SyncPolicy, Truncation};
 pub use error::{Error, Result};
+pub use verify::{verify_archive, VerifyReport};

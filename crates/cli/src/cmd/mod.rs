@@ -1,4 +1,6 @@
 //! One module per subcommand.
 
 pub mod inspect;
+pub mod status;
 pub mod stream;
+pub mod verify;
