@@ -5,6 +5,7 @@
 //! or truncated data (everything before the damage was printed).
 
 mod cmd;
+mod metrics;
 mod render;
 
 use clap::{Parser, Subcommand};
@@ -12,8 +13,11 @@ use std::process::ExitCode;
 
 /// MySQL/MariaDB binlog archiver and inspector.
 #[derive(Debug, Parser)]
-#[command(name = "binvault", version, about)]
+#[command(name = "binvault", version, about, args_override_self = true)]
 struct Cli {
+    /// Log format on stderr: text or json (one object per line).
+    #[arg(long, global = true, value_name = "FORMAT", default_value = "text")]
+    log_format: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -31,17 +35,47 @@ enum Command {
 }
 
 /// Logs go to stderr; `RUST_LOG` overrides the default level (info).
-fn init_logging() {
+fn init_logging(format: &str) -> Result<(), String> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        "text" => {
+            let _ = builder.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).try_init();
+        }
+        "json" => {
+            let _ = builder.json().with_current_span(false).try_init();
+        }
+        other => return Err(format!("--log-format {other}: expected text or json")),
+    }
+    Ok(())
+}
+
+/// Parses the command line; for `stream --config FILE`, the file's settings are placed
+/// before the command line's options, which therefore win.
+fn parse() -> Result<Cli, String> {
+    let cli = Cli::parse();
+    let Command::Stream(args) = &cli.command else { return Ok(cli) };
+    let Some(path) = args.config.clone() else { return Ok(cli) };
+    let from_file = cmd::stream::config_args(&path).map_err(|e| format!("{e:#}"))?;
+    let mut argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let at = argv.iter().position(|a| a == "stream").map_or(argv.len(), |i| i + 1);
+    argv.splice(at..at, from_file);
+    Ok(Cli::parse_from(argv))
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    init_logging();
+    let cli = match parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            eprintln!("binvault: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    if let Err(e) = init_logging(&cli.log_format) {
+        eprintln!("binvault: {e}");
+        return ExitCode::from(1);
+    }
     let result = match cli.command {
         Command::Inspect(args) => cmd::inspect::run(&args),
         Command::Stream(args) => cmd::stream::run(&args),

@@ -56,7 +56,7 @@ fn damage_tail(dir: &Path, rng: &mut Rng) -> bool {
         return false;
     }
     let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
-    if rng.next() % 4 == 0 {
+    if rng.next().is_multiple_of(4) {
         f.set_len(len + 4096).unwrap();
     } else {
         f.set_len(rng.range(len.saturating_sub(65536).max(4), len)).unwrap();
@@ -84,7 +84,7 @@ fn sigkill_at_100_random_points_loses_nothing() {
             while !stop.load(Ordering::Relaxed) {
                 round += 1;
                 workload::run(&server, 1000 + round, 15).unwrap();
-                if round % 7 == 0 {
+                if round.is_multiple_of(7) {
                     server.flush_binary_logs().unwrap();
                 }
             }

@@ -66,11 +66,14 @@ pub struct SinkOptions {
     pub compress: bool,
     /// Distance between index checkpoints.
     pub checkpoint_bytes: u64,
+    /// `state.json` (and the active file's index entry) are rewritten after an fsync at
+    /// most this often (each rewrite costs two more fsyncs).
+    pub state_interval: Duration,
 }
 
 impl Default for SinkOptions {
     fn default() -> Self {
-        SinkOptions { sync: SyncPolicy::EveryCommit, compress: false, checkpoint_bytes: 1 << 20 }
+        SinkOptions { sync: SyncPolicy::EveryCommit, compress: false, checkpoint_bytes: 1 << 20, state_interval: Duration::from_secs(1) }
     }
 }
 
@@ -130,6 +133,8 @@ pub struct Appended {
     pub boundary: bool,
     /// A file was sealed (the source rotated).
     pub sealed: Option<String>,
+    /// The event committed a transaction.
+    pub committed: bool,
 }
 
 #[derive(Debug)]
@@ -171,6 +176,7 @@ pub struct Archive {
     durable: Durable,
     pending_fde: Option<Vec<u8>>,
     poisoned: bool,
+    state_saved: Instant,
 }
 
 fn is_data_file(name: &str) -> bool {
@@ -193,7 +199,23 @@ impl Archive {
     pub fn open_with_io(dir: &Path, options: SinkOptions, file_io: Box<dyn FileIo>) -> Result<(Archive, Recovery)> {
         create_dir(dir)?;
         let mut recovery = Recovery::default();
-        let names = Self::data_files(dir)?;
+        let mut names = Self::data_files(dir)?;
+        // A crash while sealing with compression can leave NAME and NAME.gz side by side:
+        // the original is authoritative, the copy goes (it is made again when sealing).
+        let doubles: Vec<String> = names
+            .iter()
+            .filter(|n| n.strip_suffix(".gz").is_some_and(|base| names.iter().any(|m| m == base)))
+            .cloned()
+            .collect();
+        for gz in doubles {
+            let path = dir.join(&gz);
+            warn!(file = %gz, "removing a compressed copy left beside its original by an interrupted seal");
+            std::fs::remove_file(&path).map_err(io("remove", &path))?;
+            names.retain(|n| *n != gz);
+        }
+        if !names.is_empty() {
+            sync_dir(dir)?;
+        }
         let mut index = match Index::load(dir) {
             Ok(Some(index)) => index,
             Ok(None) if names.is_empty() => Index { version: crate::index::INDEX_VERSION, files: Vec::new() },
@@ -275,6 +297,7 @@ impl Archive {
             durable: Durable::default(),
             pending_fde: None,
             poisoned: false,
+            state_saved: Instant::now(),
         };
         archive.durable = archive.compute_durable();
         if !recovery.truncated.is_empty() || recovery.index_rebuilt.is_some() {
@@ -386,9 +409,65 @@ impl Archive {
         self.pending_fde = Some(raw.to_vec());
     }
 
+    /// Checks that the format description the source sends for `file` (when the stream
+    /// resumes in it) is the one archived at offset 4: same creation time, server id and
+    /// body. A mismatch means the source is not the server this archive was made from (or
+    /// it was re-initialised and reused its file names). Files not in the archive pass.
+    pub fn check_format_description(&self, file: &str, raw: &[u8]) -> Result<()> {
+        let Some(entry) = self.index.get(file) else { return Ok(()) };
+        if entry.compressed || raw.len() < 23 {
+            return Ok(());
+        }
+        let path = self.dir.join(&entry.name);
+        let f = File::open(&path).map_err(io("open", &path))?;
+        let mut ours = vec![0u8; raw.len()];
+        let same_len = std::os::unix::fs::FileExt::read_exact_at(&f, &mut ours, 4).is_ok()
+            && u32::from_le_bytes([ours[9], ours[10], ours[11], ours[12]]) as usize == raw.len();
+        // Compared: timestamp, server id, and the body without the CRC. Not compared: log_pos
+        // and flags (re-sent with log_pos 0 and IN_USE cleared) and the body's `created`
+        // field (19 + 2 + 50), which the source zeroes when it re-sends the event.
+        let n = raw.len() - 4;
+        let created = 19 + 2 + 50..19 + 2 + 50 + 4;
+        let same = same_len
+            && ours[..4] == raw[..4]
+            && ours[5..9] == raw[5..9]
+            && ours[19..created.start] == raw[19..created.start]
+            && ours[created.end..n] == raw[created.end..n];
+        if same {
+            Ok(())
+        } else {
+            Err(Error::Usage(format!(
+                "the source's {file} is not the file archived under that name in {} (different creation time, server or version): this archive belongs to another source; use another archive directory",
+                self.dir.display()
+            )))
+        }
+    }
+
     /// After an I/O error the archive refuses appends until [`Archive::reset_to_durable`].
     pub fn is_poisoned(&self) -> bool {
         self.poisoned
+    }
+
+    /// Before the stream resumes after an interruption: syncs what is complete and cuts an
+    /// incomplete transaction off the active file, so that [`Archive::resume_point`] is
+    /// exactly where the archive ends (the source re-sends the transaction whole).
+    pub fn rewind_to_boundary(&mut self) -> Result<()> {
+        if self.poisoned {
+            return self.reset_to_durable();
+        }
+        self.sync()?;
+        let Some(a) = self.active.as_mut() else { return Ok(()) };
+        if a.written > a.boundary {
+            a.file.set_len(a.boundary).map_err(io("truncate", &a.path))?;
+            a.file.seek(SeekFrom::Start(a.boundary)).map_err(io("seek", &a.path))?;
+            a.file.sync_all().map_err(io("fsync", &a.path))?;
+            info!(file = %a.name, from = a.written, to = a.boundary, "incomplete transaction dropped; the source sends it again");
+            a.written = a.boundary;
+            a.synced = a.boundary;
+            a.tracker = TxnTracker::new();
+            a.entry = a.boundary_entry.clone();
+        }
+        Ok(())
     }
 
     /// Cuts the active file back to the durable offset after a failed write or sync (a full
@@ -472,6 +551,7 @@ impl Archive {
         };
         let step = track(&mut a.tracker, &event);
         if let Some(g) = step.committed {
+            appended.committed = true;
             a.entry.transactions += 1;
             if let Some(g) = g {
                 a.gtids.add(&g);
@@ -678,6 +758,11 @@ impl Archive {
             }
         }
         self.durable = self.compute_durable();
+        if self.state_saved.elapsed() >= self.options.state_interval {
+            self.index.save(&self.dir)?;
+            self.save_state()?;
+            self.state_saved = Instant::now();
+        }
         Ok(&self.durable)
     }
 

@@ -129,6 +129,15 @@ impl Source for &[u8] {
     }
 }
 
+impl Source for Vec<u8> {
+    fn len(&self) -> u64 {
+        <[u8]>::len(self) as u64
+    }
+    fn read_at(&self, pos: u64, buf: &mut [u8]) -> std::io::Result<()> {
+        self.as_slice().read_at(pos, buf)
+    }
+}
+
 impl Source for std::fs::File {
     fn len(&self) -> u64 {
         self.metadata().map_or(0, |m| m.len())

@@ -344,3 +344,34 @@ fn positions_beyond_4_gib() {
     assert_eq!((rec.truncated[0].from, rec.truncated[0].to), (end_of_tx + 7, end_of_tx));
     assert_eq!(archive.durable().offset, end_of_tx);
 }
+
+/// A stream cut in the middle of a transaction: the archive drops the incomplete part and
+/// resumes exactly before it, so the source's re-sent transaction fits with no duplicate.
+#[test]
+fn rewind_after_an_interrupted_transaction() {
+    let src = std::fs::read(testdata(FILES[0])).unwrap();
+    let evs = events(&src);
+    let name = "mariadb-bin.000001";
+    let dir = tempfile::tempdir().unwrap();
+    let (mut archive, _) = Archive::open(dir.path(), SinkOptions::default()).unwrap();
+    let mut boundary = 0;
+    let mut cut_at = 0;
+    for (i, (pos, raw)) in evs.iter().enumerate() {
+        let a = archive.append(name, *pos, raw).unwrap();
+        if a.boundary {
+            boundary = pos + raw.len() as u64;
+        } else if i > evs.len() / 2 {
+            cut_at = i + 1;
+            break;
+        }
+    }
+    archive.rewind_to_boundary().unwrap();
+    let resume = archive.resume_point().unwrap();
+    assert_eq!((resume.file.as_str(), resume.offset), (name, boundary));
+    assert!(evs[cut_at].0 > boundary);
+    for (pos, raw) in evs.iter().filter(|(p, _)| *p >= boundary) {
+        archive.append(name, *pos, raw).unwrap();
+    }
+    archive.close().unwrap();
+    assert!(std::fs::read(dir.path().join(name)).unwrap() == src);
+}

@@ -51,12 +51,14 @@
 mod certs;
 mod files;
 mod port;
+mod proxy;
 mod server;
 pub mod workload;
 
 pub use certs::TestCerts;
 pub use files::cmp_files;
 pub use port::free_port;
+pub use proxy::Proxy;
 pub use server::{
     sql_string, test_server_script, MariaDb, MariaDbConfig, UserAuth, DEFAULT_GRANTS,
     DEFAULT_SERVER_ARGS, KEEP_ENV,

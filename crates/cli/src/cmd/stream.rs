@@ -17,6 +17,8 @@ use binvault_protocol::driver::{
 use binvault_protocol::gtid::{MariadbGtidList, MysqlGtidSet};
 use binvault_sink::{Archive, SinkOptions, SyncPolicy};
 use tokio::sync::Notify;
+
+use crate::metrics::Metrics;
 use tracing::{error, info, warn};
 
 /// Arguments of `binvault stream`.
@@ -25,10 +27,23 @@ pub struct Args {
     /// The source: mysql://USER[:PASSWORD]@HOST[:PORT]. Prefer BINVAULT_PASSWORD or
     /// --password-file to a password in the URL (argv is visible to other users).
     #[arg(long, value_name = "URL")]
-    source: String,
+    source: Option<String>,
     /// Archive directory (created if missing). Each source server gets a directory in it.
     #[arg(long, value_name = "DIR")]
-    archive: PathBuf,
+    archive: Option<PathBuf>,
+    /// Read settings from a TOML file: the same names as the options (`source`, `archive`,
+    /// `sync = "commit"`, `semi-sync = true`, ...); options on the command line win.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// First start only: begin at the source's current position (archive only what comes).
+    #[arg(long, conflicts_with_all = ["start", "start_gtid"])]
+    from_now: bool,
+    /// Serve Prometheus metrics at http://ADDR/metrics and a health check at /healthz.
+    #[arg(long, value_name = "ADDR")]
+    metrics_addr: Option<String>,
+    /// /healthz fails when the replication lag exceeds this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    lag_threshold: f64,
     /// First start only: begin at a binlog file, optionally at a position (default 4).
     /// Default: the oldest binlog the source has. Later starts resume after the archive.
     #[arg(long, value_name = "FILE[:POS]", conflicts_with = "start_gtid")]
@@ -78,8 +93,44 @@ pub struct Args {
     compress_sealed: bool,
 }
 
+/// Turns a TOML config file into command-line options placed before the real ones (which
+/// therefore win): `key = "v"` → `--key v`, `key = true` → `--key`, numbers as text.
+pub fn config_args(path: &std::path::Path) -> Result<Vec<std::ffi::OsString>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the config file {}", path.display()))?;
+    let table: toml::Table = text.parse().with_context(|| format!("{}: invalid TOML", path.display()))?;
+    let mut out = Vec::new();
+    for (key, value) in table {
+        if key == "password" {
+            bail!("{}: put the password in a file (password-file) or BINVAULT_PASSWORD, not in the config", path.display());
+        }
+        if key == "config" {
+            bail!("{}: a config file cannot name another config file", path.display());
+        }
+        let flag = format!("--{}", key.replace('_', "-"));
+        match value {
+            toml::Value::Boolean(true) => out.push(flag.into()),
+            toml::Value::Boolean(false) => {}
+            toml::Value::String(v) => {
+                out.push(flag.into());
+                out.push(v.into());
+            }
+            toml::Value::Integer(v) => {
+                out.push(flag.into());
+                out.push(v.to_string().into());
+            }
+            toml::Value::Float(v) => {
+                out.push(flag.into());
+                out.push(v.to_string().into());
+            }
+            other => bail!("{}: {key} = {other}: expected a string, number or boolean", path.display()),
+        }
+    }
+    Ok(out)
+}
+
 fn connect_options(args: &Args) -> Result<ConnectOptions> {
-    let mut opts = ConnectOptions::from_url(&args.source)?;
+    let Some(source) = &args.source else { bail!("--source is required (or `source` in --config)") };
+    let mut opts = ConnectOptions::from_url(source)?;
     if let Some(path) = &args.password_file {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the password file {}", path.display()))?;
@@ -122,6 +173,70 @@ fn requested_start(args: &Args) -> Result<Option<StartPosition>> {
     Ok(None)
 }
 
+/// The archive's identity file: which source it belongs to, and the host name this archiver
+/// registers with (unique, so that another replica with the same server id is told apart).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct Identity {
+    source_server_id: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    source_server_uuid: Option<String>,
+    source: String,
+    report_host: String,
+}
+
+const IDENTITY_FILE: &str = "binvault.json";
+
+/// Loads or creates the identity and refuses a source that is not the archive's.
+fn check_identity(root: &std::path::Path, info: &SourceInfo, source: &str) -> Result<Identity> {
+    binvault_sink::fs::create_dir(root)?;
+    let path = root.join(IDENTITY_FILE);
+    if let Ok(data) = std::fs::read(&path) {
+        let id: Identity = serde_json::from_slice(&data).with_context(|| format!("{}: damaged identity file", path.display()))?;
+        let same = id.source_server_id == info.server_id
+            && (id.source_server_uuid.is_none() || id.source_server_uuid == info.server_uuid);
+        if !same {
+            bail!(
+                "the archive {} belongs to another source (server_id {}{}, first archived from {}), but {source} is server_id {}{}: use another archive directory",
+                root.display(),
+                id.source_server_id,
+                id.source_server_uuid.as_deref().map(|u| format!(", uuid {u}")).unwrap_or_default(),
+                id.source,
+                info.server_id,
+                info.server_uuid.as_deref().map(|u| format!(", uuid {u}")).unwrap_or_default(),
+            );
+        }
+        return Ok(id);
+    }
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let id = Identity {
+        source_server_id: info.server_id,
+        source_server_uuid: info.server_uuid.clone(),
+        source: source.to_owned(),
+        report_host: format!("binvault-{:08x}", (nanos as u64 ^ u64::from(std::process::id()).rotate_left(32)) as u32),
+    };
+    let data = serde_json::to_vec_pretty(&id)?;
+    binvault_sink::fs::atomic_write(&path, &data)?;
+    Ok(id)
+}
+
+/// Refuses a server id another replica of the source already uses (SHOW SLAVE HOSTS; skipped
+/// when the user may not run it).
+async fn check_server_id(conn: &mut Connection, server_id: u32, report_host: &str) -> Result<()> {
+    let Ok(hosts) = conn.query("SHOW SLAVE HOSTS").await else { return Ok(()) };
+    let id_col = hosts.columns.iter().position(|c| c.eq_ignore_ascii_case("Server_id")).unwrap_or(0);
+    let host_col = hosts.columns.iter().position(|c| c.eq_ignore_ascii_case("Host")).unwrap_or(1);
+    for row in &hosts.rows {
+        let id = row.get(id_col).flatten().and_then(|v| std::str::from_utf8(v).ok()?.parse::<u32>().ok());
+        let host = row.get(host_col).flatten().map(|v| String::from_utf8_lossy(v).into_owned()).unwrap_or_default();
+        if id == Some(server_id) && host != report_host {
+            bail!(
+                "server id {server_id} is already used by another replica of the source (host {host:?}): choose another --server-id (two replicas with one id disconnect each other)"
+            );
+        }
+    }
+    Ok(())
+}
+
 /// The directory of a source server inside the archive.
 fn server_dir_name(info: &SourceInfo) -> String {
     match (&info.flavor, &info.server_uuid) {
@@ -154,10 +269,12 @@ fn is_fatal(e: &anyhow::Error) -> bool {
 struct Session<'a> {
     args: &'a Args,
     opts: &'a ConnectOptions,
+    root: PathBuf,
     sink: SinkOptions,
     archive: Option<Archive>,
     stop: Arc<Notify>,
     stopping: Arc<AtomicBool>,
+    metrics: Arc<Metrics>,
 }
 
 impl Session<'_> {
@@ -166,7 +283,10 @@ impl Session<'_> {
             .await
             .with_context(|| format!("connecting to {}:{}", self.opts.host, self.opts.port))?;
         let info = conn.source_info().await?;
-        let dir = self.args.archive.join(server_dir_name(&info));
+        let source = format!("{}:{}", self.opts.host, self.opts.port);
+        let identity = check_identity(&self.root, &info, &source)?;
+        check_server_id(&mut conn, self.args.server_id, &identity.report_host).await?;
+        let dir = self.root.join(server_dir_name(&info));
         if self.archive.as_ref().is_none_or(|a| a.dir() != dir) {
             let (archive, recovery) = Archive::open(&dir, self.sink.clone())?;
             if let Some(why) = &recovery.index_rebuilt {
@@ -178,9 +298,8 @@ impl Session<'_> {
             self.archive = Some(archive);
         }
         let Some(archive) = self.archive.as_mut() else { bail!("archive not open") };
-        if archive.is_poisoned() {
-            archive.reset_to_durable()?;
-        }
+        // an interrupted stream may have left half a transaction: cut it, resume before it
+        archive.rewind_to_boundary()?;
         let start = match archive.resume_point() {
             Some(p) => {
                 if self.args.start.is_some() || self.args.start_gtid.is_some() {
@@ -188,19 +307,27 @@ impl Session<'_> {
                 }
                 StartPosition::File { name: p.file, position: p.offset }
             }
+            None if self.args.from_now => match conn.binlog_status(&info).await? {
+                Some((name, position)) => StartPosition::File { name, position },
+                None => bail!("--from-now: the source reports no binlog position (SHOW MASTER STATUS is empty)"),
+            },
             None => requested_start(self.args)?.unwrap_or(StartPosition::Oldest),
         };
+        let resuming = matches!(&start, StartPosition::File { .. }) && archive.resume_point().is_some();
         let replica = ReplicaOptions {
             server_id: self.args.server_id,
             start,
             heartbeat_period: Duration::from_secs_f64(self.args.heartbeat.max(0.001)),
             stop_at_end: self.args.stop_at_end,
             semi_sync: self.args.semi_sync,
+            report_host: identity.report_host.clone(),
             ..ReplicaOptions::default()
         };
-        info!(source = %format!("{}:{}", self.opts.host, self.opts.port), version = %info.version, server_id = info.server_id, dir = %dir.display(), start = ?replica.start, "connected");
+        info!(source = %source, version = %info.version, server_id = info.server_id, dir = %dir.display(), start = ?replica.start, "connected");
         let mut stream = conn.start_replication(&replica).await?;
-        let mut pending_ack: Option<(bytes::Bytes, u64)> = None;
+        self.metrics.set_connected(true);
+        let mut pending_ack: Option<(bytes::Bytes, u64, Instant)> = None;
+        let mut checked_fde = !resuming;
         loop {
             let deadline = archive.sync_deadline();
             let item = tokio::select! {
@@ -218,19 +345,44 @@ impl Session<'_> {
                     StreamItem::Event(e) => match e.position {
                         None => {
                             if e.event_type() == FORMAT_DESCRIPTION_EVENT {
+                                if !checked_fde {
+                                    archive.check_format_description(&String::from_utf8_lossy(&e.file), &e.raw)?;
+                                    checked_fde = true;
+                                }
                                 archive.set_pending_format_description(&e.raw);
                             }
                         }
                         Some(pos) => {
                             let file = String::from_utf8_lossy(&e.file);
-                            archive.append(&file, pos, &e.raw)?;
+                            if !checked_fde && e.event_type() == FORMAT_DESCRIPTION_EVENT {
+                                archive.check_format_description(&file, &e.raw)?;
+                                checked_fde = true;
+                            }
+                            let appended = archive.append(&file, pos, &e.raw)?;
+                            self.metrics.events.inc();
+                            self.metrics.bytes.inc_by(e.raw.len() as u64);
+                            if appended.committed {
+                                self.metrics.transactions.inc();
+                            }
+                            self.metrics.event_archived(e.timestamp());
                             if e.needs_ack {
-                                pending_ack = e.end_position().map(|end| (e.file.clone(), end));
+                                pending_ack = e.end_position().map(|end| (e.file.clone(), end, Instant::now()));
                             }
                         }
                     },
-                    StreamItem::Heartbeat(_) => {}
-                    StreamItem::End => ended = true,
+                    StreamItem::Heartbeat(_) => self.metrics.caught_up(),
+                    StreamItem::End if !self.args.stop_at_end => {
+                        // a blocking dump only ends when the source goes away (shutdown)
+                        archive.sync()?;
+                        return Err(binvault_protocol::Error::ConnectionClosed {
+                            context: "the source ended the binlog stream (shutting down?)",
+                        }
+                        .into());
+                    }
+                    StreamItem::End => {
+                        self.metrics.caught_up();
+                        ended = true
+                    }
                 }
                 if ended {
                     break;
@@ -239,12 +391,16 @@ impl Session<'_> {
                 next = stream.try_next()?;
             }
             if archive.needs_sync(Instant::now()) || ended {
+                let t = Instant::now();
                 let durable = archive.sync()?.clone();
-                if let Some((file, end)) = &pending_ack {
+                self.metrics.fsync_seconds.observe(t.elapsed().as_secs_f64());
+                self.metrics.durable_offset.set(durable.offset as i64);
+                if let Some((file, end, received)) = &pending_ack {
                     let covered = durable.file.as_bytes() > &file[..]
                         || (durable.file.as_bytes() == &file[..] && durable.offset >= *end);
                     if covered {
                         stream.ack_position(file, *end).await?;
+                        self.metrics.ack_seconds.observe(received.elapsed().as_secs_f64());
                         pending_ack = None;
                     }
                 }
@@ -270,6 +426,11 @@ async fn sleep_until(deadline: Option<Instant>) {
 /// Runs `binvault stream`.
 pub fn run(args: &Args) -> Result<ExitCode> {
     let opts = connect_options(args)?;
+    let Some(root) = args.archive.clone() else { bail!("--archive is required (or `archive` in --config)") };
+    let metrics = Metrics::new(Duration::from_secs_f64(args.lag_threshold.max(0.0)));
+    if let Some(addr) = &args.metrics_addr {
+        crate::metrics::serve(addr, metrics.clone())?;
+    }
     let sync: SyncPolicy = args.sync.parse()?;
     requested_start(args)?; // reject a malformed start before connecting
     let sink = SinkOptions { sync, compress: args.compress_sealed, ..SinkOptions::default() };
@@ -292,11 +453,15 @@ pub fn run(args: &Args) -> Result<ExitCode> {
                 stop.notify_one();
             });
         }
-        let mut session = Session { args, opts: &opts, sink, archive: None, stop, stopping };
+        let mut session = Session { args, opts: &opts, root, sink, archive: None, stop, stopping, metrics };
         let mut delay = Duration::from_millis(200);
         loop {
             let began = Instant::now();
             let result = session.run_once().await;
+            session.metrics.set_connected(false);
+            if result.is_err() {
+                session.metrics.error();
+            }
             if began.elapsed() > Duration::from_secs(30) {
                 delay = Duration::from_millis(200); // it had been streaming: start over
             }
@@ -338,6 +503,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
                         }
                     }
                     delay = (delay * 2).min(Duration::from_secs(30));
+                    session.metrics.reconnects.inc();
                 }
             }
         }
