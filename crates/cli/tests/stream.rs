@@ -114,6 +114,15 @@ fn start_mid_file_by_position_and_by_gtid_over_tls() {
         assert!(ours[pos as usize..] == src[pos as usize..], "{label}: tail of {file} differs");
         // The later files are whole.
         assert_archive_matches(&server, &archive, 1);
+        // `inspect` reads the whole archive directory, stepping over the hole.
+        let out = Command::new(env!("CARGO_BIN_EXE_binvault")).args(["inspect", "--format", "json"]).arg(&archive).output().unwrap();
+        assert!(out.status.success(), "{label}: inspect: {}", String::from_utf8_lossy(&out.stderr));
+        let lines: Vec<serde_json::Value> =
+            String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let first_file: Vec<&serde_json::Value> = lines.iter().filter(|v| v["file"].as_str().unwrap().ends_with(&file)).collect();
+        assert_eq!(first_file[0]["type"], "format_description");
+        assert!(first_file.iter().any(|v| v["pos"].as_u64().unwrap() == pos), "{label}: no event at {pos} after the hole");
+        assert!(lines.len() > first_file.len(), "{label}: the later files are listed too");
     }
 }
 
