@@ -229,8 +229,27 @@ impl Archive {
             }
         };
         let listed: Vec<String> = index.files.iter().map(FileEntry::stored_name).collect();
-        if recovery.index_rebuilt.is_none() && names.iter().any(|n| !listed.contains(n)) {
+        let unlisted: Vec<&String> = names.iter().filter(|n| !listed.contains(n)).collect();
+        let newer = |n: &&String| listed.last().is_none_or(|l| n.as_str() > l.as_str()) && !n.ends_with(".gz");
+        if recovery.index_rebuilt.is_none() && !unlisted.is_empty() && unlisted.iter().all(newer) {
+            // A crash after creating a file and before recording it: index just the new files.
+            for n in &unlisted {
+                warn!(file = %n, "adding a file created just before a crash to the index");
+                index.files.push(FileEntry::new(n));
+            }
+        } else if recovery.index_rebuilt.is_none() && !unlisted.is_empty() {
             recovery.index_rebuilt = Some("files not in the index".into());
+        }
+        // Files followed by others are complete: seal any left unsealed by a crash.
+        let n = index.files.len();
+        for entry in index.files.iter_mut().take(n.saturating_sub(1)).filter(|e| !e.sealed && !e.compressed) {
+            let path = dir.join(&entry.name);
+            let s = crate::scan::scan_file(&path, &entry.name, &entry.holes, options.checkpoint_bytes)?;
+            if let Some(Damage::Corrupt { offset, reason }) = &s.damage {
+                return Err(Error::Corrupt { path, offset: *offset, reason: reason.clone() });
+            }
+            *entry = s.entry;
+            seal::seal(dir, entry, options.compress)?;
         }
         if recovery.index_rebuilt.is_none() && listed.iter().any(|n| !names.contains(n)) {
             return Err(Error::Corrupt {
@@ -420,6 +439,10 @@ impl Archive {
         }
         let path = self.dir.join(&entry.name);
         let f = File::open(&path).map_err(io("open", &path))?;
+        let len = f.metadata().map_err(io("stat", &path))?.len();
+        if len <= 4 {
+            return Ok(()); // created, but its format description never arrived
+        }
         let mut ours = vec![0u8; raw.len()];
         let same_len = std::os::unix::fs::FileExt::read_exact_at(&f, &mut ours, 4).is_ok()
             && u32::from_le_bytes([ours[9], ours[10], ours[11], ours[12]]) as usize == raw.len();

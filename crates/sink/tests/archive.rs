@@ -375,3 +375,58 @@ fn rewind_after_an_interrupted_transaction() {
     archive.close().unwrap();
     assert!(std::fs::read(dir.path().join(name)).unwrap() == src);
 }
+
+/// The source's format description is checked against the archived one when the stream
+/// resumes in a file: another source's file of the same name is refused; the same file
+/// passes, also re-sent with log_pos 0, the in-use flag and the `created` field cleared; a
+/// file that holds only the magic passes.
+#[test]
+fn format_description_identity() {
+    let src = std::fs::read(testdata(FILES[0])).unwrap();
+    let evs = events(&src);
+    let name = "mariadb-bin.000001";
+    let dir = tempfile::tempdir().unwrap();
+    let (mut archive, _) = Archive::open(dir.path(), SinkOptions::default()).unwrap();
+    append_all(&mut archive, name, &evs[..5]);
+    let fde = evs[0].1.clone();
+    archive.check_format_description(name, &fde).unwrap();
+    let mut resent = fde.clone();
+    resent[13..17].copy_from_slice(&[0; 4]); // log_pos
+    resent[17] &= !1;
+    resent[19 + 52..19 + 56].copy_from_slice(&[0; 4]); // created
+    archive.check_format_description(name, &resent).unwrap();
+    let mut other = fde.clone();
+    other[0] ^= 1; // another creation time: another server's file
+    assert!(archive.check_format_description(name, &other).unwrap_err().to_string().contains("another source"));
+    archive.check_format_description("mariadb-bin.000009", &other).unwrap(); // not archived
+    drop(archive);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(name), b"\xfebin").unwrap();
+    let (archive, _) = Archive::open(dir.path(), SinkOptions::default()).unwrap();
+    archive.check_format_description(name, &other).unwrap();
+}
+
+/// A crash right after a new file was created and before the index recorded it: only the new
+/// file is scanned and added (no rebuild of the whole index).
+#[test]
+fn file_created_just_before_a_crash_is_added_to_the_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut archive, _) = Archive::open(dir.path(), SinkOptions::default()).unwrap();
+    let one = std::fs::read(testdata("crc32-full/mariadb-bin.000001")).unwrap();
+    let two = std::fs::read(testdata("crc32-full/mariadb-bin.000002")).unwrap();
+    append_all(&mut archive, "mariadb-bin.000001", &events(&one));
+    let evs2 = events(&two);
+    append_all(&mut archive, "mariadb-bin.000002", &evs2[..3]);
+    archive.close().unwrap();
+    let path = dir.path().join("index.json");
+    let mut index: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    index["files"].as_array_mut().unwrap().pop();
+    std::fs::write(&path, serde_json::to_vec(&index).unwrap()).unwrap();
+    let (archive, rec) = Archive::open(dir.path(), SinkOptions::default()).unwrap();
+    assert!(rec.index_rebuilt.is_none(), "{rec:?}");
+    let entry = archive.index().get("mariadb-bin.000002").unwrap();
+    assert!(!entry.sealed);
+    let resume = archive.resume_point().unwrap();
+    let end3 = evs2[2].0 + evs2[2].1.len() as u64;
+    assert_eq!((resume.file.as_str(), resume.offset), ("mariadb-bin.000002", end3));
+}
