@@ -262,6 +262,24 @@ impl Archive {
             warn!(dir = %dir.display(), reason = %why, "rebuilding the index from the binlog files");
             index = Self::rebuild_index(dir, &names, options.checkpoint_bytes)?;
         }
+        // A last file without even its magic (a crash right after creating it) is removed:
+        // the stream creates it again.
+        if let Some(last) = index.files.last().filter(|l| !l.sealed && !l.compressed) {
+            let path = dir.join(&last.name);
+            let len = std::fs::metadata(&path).map_err(io("stat", &path))?.len();
+            let mut magic = [0u8; 4];
+            let has_magic = len >= 4
+                && File::open(&path).and_then(|f| std::os::unix::fs::FileExt::read_exact_at(&f, &mut magic, 0)).is_ok()
+                && &magic == MAGIC;
+            if len < 4 || (!has_magic && magic.iter().all(|&b| b == 0)) {
+                warn!(file = %last.name, bytes = len, "removing a file left empty by a crash");
+                recovery.truncated.push(Truncation { file: last.name.clone(), from: len, to: 0, reason: "file created but its magic never written".into() });
+                std::fs::remove_file(&path).map_err(io("remove", &path))?;
+                sync_dir(dir)?;
+                index.files.pop();
+                index.save(dir)?;
+            }
+        }
         // Recover the last file if it is not sealed.
         if let Some(last) = index.files.last_mut() {
             if !last.sealed {

@@ -294,7 +294,8 @@ pub fn scan_source(path: &Path, name: &str, src: &dyn Source, holes: &[[u64; 2]]
                 break;
             }
             Some(n) if !(19..=MAX_EVENT_SIZE).contains(&n) => {
-                damage = Some(if all_zero(src, pos, len)? {
+                // a header written in part, then nothing but zeros, is a torn tail too
+                damage = Some(if all_zero(src, pos + 19, len)? {
                     cut(format!("{rest} zero bytes at the end of the file"))
                 } else {
                     Damage::Corrupt { offset: pos, reason: format!("bad event header: event size {n}") }
@@ -312,7 +313,9 @@ pub fn scan_source(path: &Path, name: &str, src: &dyn Source, holes: &[[u64; 2]]
         let event = match classify(&mut decoder, pos, &raw) {
             Ok(e) => e,
             Err(e) => {
-                damage = Some(if pos + size == len || all_zero(src, pos, len)? {
+                // damage followed by nothing (or only zeros) is a torn tail; followed by more
+                // data it is corruption
+                damage = Some(if all_zero(src, pos + size, len)? {
                     cut(format!("last event unreadable (torn write): {e}"))
                 } else {
                     Damage::Corrupt { offset: pos, reason: e.to_string() }

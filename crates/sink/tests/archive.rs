@@ -430,3 +430,35 @@ fn file_created_just_before_a_crash_is_added_to_the_index() {
     let end3 = evs2[2].0 + evs2[2].1.len() as u64;
     assert_eq!((resume.file.as_str(), resume.offset), ("mariadb-bin.000002", end3));
 }
+
+/// Power-loss shapes: a cut event followed by zeros the file system left, and a file created
+/// but empty.
+#[test]
+fn zero_filled_tails_and_empty_new_files() {
+    let src = std::fs::read(testdata(FILES[0])).unwrap();
+    let evs = events(&src);
+    let name = "mariadb-bin.000001";
+    let (last_pos, last_raw) = &evs[evs.len() - 2];
+    let prev = *last_pos; // the last commit event starts here; the cut falls inside it
+    for cut in [prev + 1, prev + 20, prev + last_raw.len() as u64 - 1] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut data = src[..cut as usize].to_vec();
+        data.extend_from_slice(&[0u8; 4096]);
+        std::fs::write(dir.path().join(name), &data).unwrap();
+        let (archive, rec) = Archive::open(dir.path(), SinkOptions::default()).unwrap();
+        assert_eq!(rec.truncated.len(), 1, "cut at {cut}: {rec:?}");
+        assert!(rec.truncated[0].to <= prev, "cut at {cut}: {rec:?}");
+        assert!(archive.resume_point().unwrap().offset <= prev);
+    }
+    // an empty file created just before a crash goes away, the previous one is the resume point
+    let dir = tempfile::tempdir().unwrap();
+    let (mut archive, _) = Archive::open(dir.path(), SinkOptions::default()).unwrap();
+    append_all(&mut archive, name, &evs);
+    archive.close().unwrap();
+    std::fs::write(dir.path().join("mariadb-bin.000002"), b"").unwrap();
+    let (archive, rec) = Archive::open(dir.path(), SinkOptions::default()).unwrap();
+    assert_eq!(rec.truncated.len(), 1, "{rec:?}");
+    assert!(!dir.path().join("mariadb-bin.000002").exists());
+    assert_eq!(archive.resume_point().unwrap().file, "mariadb-bin.000002");
+    assert_eq!(archive.resume_point().unwrap().offset, 4);
+}
