@@ -262,8 +262,13 @@ fn refuses_another_source_and_a_taken_server_id_and_reads_a_config_file() {
         format!("source = \"mysql://repl@127.0.0.1:{}\"\narchive = \"{}\"\nsync = \"10ms\"\nheartbeat = 1\ncompress-sealed = true\n", a.port(), archive.display()),
     )
     .unwrap();
-    let out = binvault().args(["stream", "--stop-at-end", "--config"]).arg(&config).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = binvault().args(["--log-format", "json", "stream", "--stop-at-end", "--config"]).arg(&config).output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{log}");
+    // JSON logs: one object per line, one line per connect/seal, none per event
+    let lines: Vec<serde_json::Value> = log.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(lines.iter().any(|l| l["fields"]["message"] == "connected"), "{log}");
+    assert!(lines.len() < 30, "{} log lines for a few files: {log}", lines.len());
     assert!(archive.join("server-11").join("index.json").exists());
     // a password in the config is refused
     let bad = dir.path().join("bad.toml");

@@ -3,6 +3,7 @@
 //! [`Connection::start_replication`] turns it into a [`ReplicationStream`].
 //!
 //! ```no_run
+//! # #[allow(dead_code)]
 //! # async fn demo() -> binvault_protocol::Result<()> {
 //! use binvault_protocol::driver::{ConnectOptions, Connection, ReplicaOptions, StartPosition};
 //! use binvault_protocol::binlog::StreamItem;
