@@ -138,6 +138,40 @@ impl Index {
         self.files.iter().find(|f| f.name == name)
     }
 
+    /// Where to start reading to find the first event at or after `timestamp`: a file and a
+    /// transaction boundary in it (the last checkpoint before that time, else the file's
+    /// first event). `None` when every archived event is older.
+    pub fn locate_time(&self, timestamp: u32) -> Option<(&FileEntry, u64)> {
+        let file = self.files.iter().find(|f| f.last_timestamp >= timestamp && f.size > 4)?;
+        let offset = file
+            .checkpoints
+            .iter()
+            .take_while(|c| c.timestamp < timestamp)
+            .last()
+            .map_or(4, |c| c.offset);
+        Some((file, offset))
+    }
+
+    /// Where to start reading to find the MariaDB transaction `domain-server-seq`: the file
+    /// whose GTID ranges hold it and the last checkpoint before it. `None` if not archived.
+    pub fn locate_mariadb_gtid(&self, domain: u32, server: u32, seq: u64) -> Option<(&FileEntry, u64)> {
+        let file = self.files.iter().find(|f| {
+            f.gtids.mariadb.iter().any(|r| r.domain == domain && r.server == server && r.first <= seq && seq <= r.last)
+        })?;
+        let before = |c: &&Checkpoint| {
+            let mut it = c.gtid.splitn(3, '-');
+            let (d, s, q) = (it.next(), it.next(), it.next());
+            matches!((d.and_then(|d| d.parse::<u32>().ok()), s, q.and_then(|q| q.parse::<u64>().ok())), (Some(cd), Some(_), Some(cq)) if cd == domain && cq < seq)
+        };
+        let offset = file.checkpoints.iter().filter(before).last().map_or(4, |c| c.offset);
+        Some((file, offset))
+    }
+
+    /// The file holding source position `name:offset`, if archived (offsets are 64-bit).
+    pub fn locate_position(&self, name: &str, offset: u64) -> Option<&FileEntry> {
+        self.get(name).filter(|f| offset >= 4 && offset <= f.size && !f.holes.iter().any(|h| h[0] < offset && offset < h[1]))
+    }
+
     /// The entry for `name`, mutable.
     pub fn get_mut(&mut self, name: &str) -> Option<&mut FileEntry> {
         self.files.iter_mut().find(|f| f.name == name)

@@ -462,3 +462,34 @@ fn zero_filled_tails_and_empty_new_files() {
     assert_eq!(archive.resume_point().unwrap().file, "mariadb-bin.000002");
     assert_eq!(archive.resume_point().unwrap().offset, 4);
 }
+
+/// The index maps a time, a GTID or a position to a file and a transaction boundary without
+/// reading the files.
+#[test]
+fn index_locates_time_gtid_and_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut archive, _) = Archive::open(dir.path(), SinkOptions { checkpoint_bytes: 2048, ..SinkOptions::default() }).unwrap();
+    let mut all = Vec::new();
+    for rel in ["crc32-full/mariadb-bin.000001", "crc32-full/mariadb-bin.000002", "crc32-full/mariadb-bin.000003"] {
+        let src = std::fs::read(testdata(rel)).unwrap();
+        let name = Path::new(rel).file_name().unwrap().to_str().unwrap().to_owned();
+        let evs = events(&src);
+        append_all(&mut archive, &name, &evs);
+        all.push((name, evs));
+    }
+    let index = archive.index().clone();
+    // a GTID in the second file: the located boundary comes before its GTID event, in that file
+    let (file, offset) = index.locate_mariadb_gtid(0, 1, 118).unwrap();
+    assert_eq!(file.name, "mariadb-bin.000002");
+    let gtid_event = all[1].1.iter().find(|(_, e)| e[4] == 162 && u64::from_le_bytes(e[19..27].try_into().unwrap()) == 118).unwrap().0;
+    assert!(offset <= gtid_event && offset >= 4, "{offset} vs {gtid_event}");
+    assert!(index.locate_mariadb_gtid(0, 1, 999_999).is_none());
+    // a time: the first file whose events reach it
+    let t = index.files[1].first_timestamp;
+    let (file, offset) = index.locate_time(t).unwrap();
+    assert!(file.last_timestamp >= t && offset >= 4);
+    assert!(index.locate_time(u32::MAX).is_none());
+    // a position
+    assert_eq!(index.locate_position("mariadb-bin.000003", 4).unwrap().name, "mariadb-bin.000003");
+    assert!(index.locate_position("mariadb-bin.000003", 1 << 40).is_none());
+}
