@@ -155,11 +155,17 @@ fn run(semi: bool, kills: usize, seed: u64) -> (usize, usize) {
         std::thread::sleep(Duration::from_millis(50 + rng.next() % 250));
         server.kill().unwrap(); // SIGKILL the source
         drop(proxy); // cuts the connection, dropping bytes held in the stall
+        let t_join = Instant::now();
         let returned = w.join().unwrap();
+        let join_took = t_join.elapsed();
         next_id += 1_000_000;
         // whatever the archiver had, it has fsynced once it stops
+        let t_stop = Instant::now();
         sigterm(&mut child);
+        let stop_took = t_stop.elapsed();
+        let t_scan = Instant::now();
         archived_ids(&archive, &mut seen, &mut archived);
+        let scan_took = t_scan.elapsed();
         let missing: Vec<u64> = returned.iter().copied().filter(|id| !archived.contains(id)).collect();
         println!(
             "{} round {round}: {} commits returned, {} missing from the archive at the kill",
@@ -173,20 +179,25 @@ fn run(semi: bool, kills: usize, seed: u64) -> (usize, usize) {
         assert!(!returned.is_empty(), "round {round}: no commit returned");
         returned_total += returned.len();
         missing_total += missing.len();
+        let t_start = Instant::now();
         server.start_again().unwrap();
+        println!("  timings: writer join {join_took:?}, archiver stop {stop_took:?}, scan {scan_took:?}, source start {:?}", t_start.elapsed());
     }
     (returned_total, missing_total)
 }
 
 #[test]
+#[ignore = "issue 6 work in progress: about 10 minutes (30 source restarts); run with --ignored"]
 fn semi_sync_loses_no_returned_commit_async_shows_its_window() {
     let seed: u64 = std::env::var("BINVAULT_ZERO_LOSS_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x2e60);
     println!("zero-loss seed: {seed}");
-    let (semi_returned, semi_missing) = run(true, 20, seed);
-    let (async_returned, async_missing) = run(false, 10, seed);
+    let kills: usize = std::env::var("BINVAULT_ZERO_LOSS_KILLS").ok().and_then(|s| s.parse().ok()).unwrap_or(20);
+    let (semi_returned, semi_missing) = run(true, kills, seed);
+    let (async_returned, async_missing) = run(false, kills.div_ceil(2), seed);
     println!(
-        "semi-sync: {semi_returned} returned commits over 20 source kills, {semi_missing} missing; \
-         async: {async_returned} returned over 10 kills, {async_missing} missing at the kill (they were only on the dead source)"
+        "semi-sync: {semi_returned} returned commits over {kills} source kills, {semi_missing} missing; \
+         async: {async_returned} returned over {} kills, {async_missing} missing at the kill (they were only on the dead source)",
+        kills.div_ceil(2)
     );
     assert_eq!(semi_missing, 0);
     // the window exists: async mode acknowledged commits the archive never got
