@@ -163,7 +163,7 @@ impl Index {
             let (d, s, q) = (it.next(), it.next(), it.next());
             matches!((d.and_then(|d| d.parse::<u32>().ok()), s, q.and_then(|q| q.parse::<u64>().ok())), (Some(cd), Some(_), Some(cq)) if cd == domain && cq < seq)
         };
-        let offset = file.checkpoints.iter().filter(before).next_back().map_or(4, |c| c.offset);
+        let offset = file.checkpoints.iter().rfind(before).map_or(4, |c| c.offset);
         Some((file, offset))
     }
 
