@@ -38,10 +38,14 @@ enum Command {
 fn init_logging(format: &str) -> Result<(), String> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
         "text" => {
-            let _ = builder.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).try_init();
+            let _ = builder
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+                .try_init();
         }
         "json" => {
             let _ = builder.json().with_current_span(false).try_init();
@@ -55,11 +59,18 @@ fn init_logging(format: &str) -> Result<(), String> {
 /// before the command line's options, which therefore win.
 fn parse() -> Result<Cli, String> {
     let cli = Cli::parse();
-    let Command::Stream(args) = &cli.command else { return Ok(cli) };
-    let Some(path) = args.config.clone() else { return Ok(cli) };
+    let Command::Stream(args) = &cli.command else {
+        return Ok(cli);
+    };
+    let Some(path) = args.config.clone() else {
+        return Ok(cli);
+    };
     let from_file = cmd::stream::config_args(&path).map_err(|e| format!("{e:#}"))?;
     let mut argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let at = argv.iter().position(|a| a == "stream").map_or(argv.len(), |i| i + 1);
+    let at = argv
+        .iter()
+        .position(|a| a == "stream")
+        .map_or(argv.len(), |i| i + 1);
     argv.splice(at..at, from_file);
     Ok(Cli::parse_from(argv))
 }

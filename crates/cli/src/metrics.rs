@@ -15,7 +15,9 @@ use prometheus_client::registry::Registry;
 use tracing::{info, warn};
 
 fn now_secs() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// The stream's live figures, shared with the HTTP thread.
@@ -65,15 +67,47 @@ impl Metrics {
             lag_threshold: lag_threshold.as_secs_f64(),
             registry: Registry::default(),
         };
-        registry.register("replication_lag_seconds", "Seconds the archive is behind the source (from event timestamps and heartbeats)", m.lag.clone());
+        registry.register(
+            "replication_lag_seconds",
+            "Seconds the archive is behind the source (from event timestamps and heartbeats)",
+            m.lag.clone(),
+        );
         registry.register("archived_bytes", "Bytes archived", m.bytes.clone());
-        registry.register("archived_events", "Binlog events archived", m.events.clone());
-        registry.register("archived_transactions", "Transactions archived", m.transactions.clone());
-        registry.register("durable_offset_bytes", "Offset of the durable position in its binlog file", m.durable_offset.clone());
-        registry.register("reconnects", "Reconnections after a failure", m.reconnects.clone());
-        registry.register("last_error_timestamp_seconds", "Unix time of the last error (0: none)", m.last_error.clone());
-        registry.register("fsync_duration_seconds", "Latency of the archive's fsyncs", m.fsync_seconds.clone());
-        registry.register("semisync_ack_delay_seconds", "Time from receiving a semi-sync event to acknowledging it", m.ack_seconds.clone());
+        registry.register(
+            "archived_events",
+            "Binlog events archived",
+            m.events.clone(),
+        );
+        registry.register(
+            "archived_transactions",
+            "Transactions archived",
+            m.transactions.clone(),
+        );
+        registry.register(
+            "durable_offset_bytes",
+            "Offset of the durable position in its binlog file",
+            m.durable_offset.clone(),
+        );
+        registry.register(
+            "reconnects",
+            "Reconnections after a failure",
+            m.reconnects.clone(),
+        );
+        registry.register(
+            "last_error_timestamp_seconds",
+            "Unix time of the last error (0: none)",
+            m.last_error.clone(),
+        );
+        registry.register(
+            "fsync_duration_seconds",
+            "Latency of the archive's fsyncs",
+            m.fsync_seconds.clone(),
+        );
+        registry.register(
+            "semisync_ack_delay_seconds",
+            "Time from receiving a semi-sync event to acknowledging it",
+            m.ack_seconds.clone(),
+        );
         Arc::new(Metrics { registry, ..m })
     }
 
@@ -85,7 +119,8 @@ impl Metrics {
     /// An event with this timestamp was archived.
     pub fn event_archived(&self, timestamp: u32) {
         if timestamp != 0 {
-            self.last_event_ts.fetch_max(u64::from(timestamp), Ordering::Relaxed);
+            self.last_event_ts
+                .fetch_max(u64::from(timestamp), Ordering::Relaxed);
         }
     }
 
@@ -127,7 +162,10 @@ impl Metrics {
         }
         let lag = self.lag();
         if lag > self.lag_threshold {
-            return Err(format!("lag {lag:.1} s exceeds {:.1} s", self.lag_threshold));
+            return Err(format!(
+                "lag {lag:.1} s exceeds {:.1} s",
+                self.lag_threshold
+            ));
         }
         Ok(format!("ok: streaming, lag {lag:.1} s"))
     }
@@ -135,12 +173,17 @@ impl Metrics {
 
 /// Serves `/metrics` and `/healthz` on `addr` from a background thread.
 pub fn serve(addr: &str, metrics: Arc<Metrics>) -> anyhow::Result<()> {
-    let server = tiny_http::Server::http(addr).map_err(|e| anyhow::anyhow!("cannot listen on --metrics-addr {addr}: {e}"))?;
+    let server = tiny_http::Server::http(addr)
+        .map_err(|e| anyhow::anyhow!("cannot listen on --metrics-addr {addr}: {e}"))?;
     info!(addr, "serving /metrics and /healthz");
     std::thread::spawn(move || {
         for request in server.incoming_requests() {
             let (status, body, ctype) = match request.url() {
-                "/metrics" => (200, metrics.render(), "application/openmetrics-text; version=1.0.0; charset=utf-8"),
+                "/metrics" => (
+                    200,
+                    metrics.render(),
+                    "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                ),
                 "/healthz" => match metrics.health() {
                     Ok(msg) => (200, msg, "text/plain"),
                     Err(msg) => (503, msg, "text/plain"),

@@ -44,14 +44,20 @@ fn stream_cmd(server: &MariaDb, archive: &Path) -> Command {
 /// Cuts the unsealed last file of the archive at a random offset within its last 64 KiB, or
 /// (one time in four) appends 4 KiB of zeros. Returns whether it damaged anything.
 fn damage_tail(dir: &Path, rng: &mut Rng) -> bool {
-    let Ok(index) = std::fs::read(dir.join("index.json")) else { return false };
+    let Ok(index) = std::fs::read(dir.join("index.json")) else {
+        return false;
+    };
     let index: serde_json::Value = serde_json::from_slice(&index).unwrap();
-    let Some(last) = index["files"].as_array().and_then(|f| f.last()) else { return false };
+    let Some(last) = index["files"].as_array().and_then(|f| f.last()) else {
+        return false;
+    };
     if last["sealed"].as_bool() == Some(true) {
         return false;
     }
     let path = dir.join(last["name"].as_str().unwrap());
-    let Ok(len) = std::fs::metadata(&path).map(|m| m.len()) else { return false };
+    let Ok(len) = std::fs::metadata(&path).map(|m| m.len()) else {
+        return false;
+    };
     if len <= 4 {
         return false;
     }
@@ -59,19 +65,26 @@ fn damage_tail(dir: &Path, rng: &mut Rng) -> bool {
     if rng.next().is_multiple_of(4) {
         f.set_len(len + 4096).unwrap();
     } else {
-        f.set_len(rng.range(len.saturating_sub(65536).max(4), len)).unwrap();
+        f.set_len(rng.range(len.saturating_sub(65536).max(4), len))
+            .unwrap();
     }
     true
 }
 
 #[test]
 fn sigkill_at_100_random_points_loses_nothing() {
-    let seed: u64 = std::env::var("BINVAULT_CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed_b1a5);
+    let seed: u64 = std::env::var("BINVAULT_CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5eed_b1a5);
     println!("crash test seed: {seed} (replay with BINVAULT_CRASH_SEED={seed})");
     eprintln!("crash test seed: {seed}");
     let mut rng = Rng(seed | 1);
-    let server = Arc::new(MariaDb::start(MariaDbConfig::new().arg("--max-binlog-size=262144")).unwrap());
-    server.create_user("repl", "pw", UserAuth::NativePassword).unwrap();
+    let server =
+        Arc::new(MariaDb::start(MariaDbConfig::new().arg("--max-binlog-size=262144")).unwrap());
+    server
+        .create_user("repl", "pw", UserAuth::NativePassword)
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let archive = dir.path().join("archive");
 
@@ -97,7 +110,11 @@ fn sigkill_at_100_random_points_loses_nothing() {
     let (mut cuts, mut rebuilt, mut damaged) = (0, 0, 0);
     let t0 = Instant::now();
     while kills < 100 {
-        let mut child = stream_cmd(&server, &archive).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut child = stream_cmd(&server, &archive)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
         let wait = Duration::from_millis(rng.range(5, 400));
         std::thread::sleep(wait);
         match child.try_wait().unwrap() {
@@ -117,7 +134,10 @@ fn sigkill_at_100_random_points_loses_nothing() {
             Some(status) => {
                 // it must not stop by itself: show why
                 let out = child.wait_with_output().unwrap();
-                panic!("binvault stream exited on its own ({status}): {}", String::from_utf8_lossy(&out.stderr));
+                panic!(
+                    "binvault stream exited on its own ({status}): {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
             }
         }
         exited += 1;
@@ -128,13 +148,20 @@ fn sigkill_at_100_random_points_loses_nothing() {
         "{kills} SIGKILLs in {:?} over {rounds} workload rounds; tails damaged by the test: {damaged}; recoveries that cut a torn or partial tail: {cuts}; index rebuilds: {rebuilt}",
         t0.elapsed()
     );
-    assert!(damaged >= 5 && cuts >= 3, "recovery was not exercised enough ({damaged} damaged, {cuts} cut)");
+    assert!(
+        damaged >= 5 && cuts >= 3,
+        "recovery was not exercised enough ({damaged} damaged, {cuts} cut)"
+    );
     assert!(rounds >= 5, "the workload barely ran ({rounds} rounds)");
     let _ = exited;
 
     // Recovery and catch-up, then every file compared.
     server.flush_binary_logs().unwrap();
-    let out = stream_cmd(&server, &archive).arg("--stop-at-end").env("RUST_LOG", "info").output().unwrap();
+    let out = stream_cmd(&server, &archive)
+        .arg("--stop-at-end")
+        .env("RUST_LOG", "info")
+        .output()
+        .unwrap();
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "final catch-up failed: {log}");
     let ours = archive.join("server-1");
@@ -154,14 +181,32 @@ fn sigkill_at_100_random_points_loses_nothing() {
         }
     }
     // The archive's GTID position is the source's.
-    let state: serde_json::Value = serde_json::from_slice(&std::fs::read(ours.join("state.json")).unwrap()).unwrap();
-    assert_eq!(state["gtid_position"].as_str().unwrap(), server.gtid_binlog_pos().unwrap());
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(ours.join("state.json")).unwrap()).unwrap();
+    assert_eq!(
+        state["gtid_position"].as_str().unwrap(),
+        server.gtid_binlog_pos().unwrap()
+    );
     // Reopening finds nothing to repair, and verify passes when the command exists.
-    let (_, rec) = binvault_sink::Archive::open(&ours, binvault_sink::SinkOptions::default()).unwrap();
-    assert!(rec.truncated.is_empty() && rec.index_rebuilt.is_none(), "{rec:?}");
-    let verify = Command::new(env!("CARGO_BIN_EXE_binvault")).arg("verify").arg("--archive").arg(&archive).output().unwrap();
+    let (_, rec) =
+        binvault_sink::Archive::open(&ours, binvault_sink::SinkOptions::default()).unwrap();
+    assert!(
+        rec.truncated.is_empty() && rec.index_rebuilt.is_none(),
+        "{rec:?}"
+    );
+    let verify = Command::new(env!("CARGO_BIN_EXE_binvault"))
+        .arg("verify")
+        .arg("--archive")
+        .arg(&archive)
+        .output()
+        .unwrap();
     let help = String::from_utf8_lossy(&verify.stderr);
     if !help.contains("unrecognized subcommand") {
-        assert!(verify.status.success(), "verify failed: {}{}", String::from_utf8_lossy(&verify.stdout), help);
+        assert!(
+            verify.status.success(),
+            "verify failed: {}{}",
+            String::from_utf8_lossy(&verify.stdout),
+            help
+        );
     }
 }

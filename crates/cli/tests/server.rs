@@ -55,7 +55,11 @@ fn spawn_stream(port: u16, archive: &Path, extra: &[&str]) -> Child {
 /// The archiver's stderr goes to a file beside the archive (a pipe nobody reads would fill
 /// up and block it).
 fn log_file(archive: &Path) -> std::fs::File {
-    std::fs::OpenOptions::new().create(true).append(true).open(archive.with_extension("log")).unwrap()
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(archive.with_extension("log"))
+        .unwrap()
 }
 
 fn read_log(archive: &Path) -> String {
@@ -69,18 +73,30 @@ fn log_tail(archive: &Path) -> String {
 }
 
 fn http_get(port: u16, path: &str) -> (u16, String) {
-    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else { return (0, String::new()) };
-    s.write_all(format!("GET {path} HTTP/1.0\r\nHost: x\r\n\r\n").as_bytes()).unwrap();
+    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+        return (0, String::new());
+    };
+    s.write_all(format!("GET {path} HTTP/1.0\r\nHost: x\r\n\r\n").as_bytes())
+        .unwrap();
     let mut out = String::new();
     let _ = s.read_to_string(&mut out);
-    let status = out.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let body = out.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    let status = out
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = out
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
     (status, body)
 }
 
 fn metric(port: u16, name: &str) -> Option<f64> {
     let (_, body) = http_get(port, "/metrics");
-    body.lines().find(|l| l.starts_with(name) && l[name.len()..].starts_with(' ')).and_then(|l| l.split_whitespace().last()?.parse().ok())
+    body.lines()
+        .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
+        .and_then(|l| l.split_whitespace().last()?.parse().ok())
 }
 
 fn state_gtid(dir: &Path) -> String {
@@ -111,24 +127,36 @@ fn assert_identical(server: &MariaDb, ours: &Path) {
 /// Stops the archiver with SIGTERM and checks it exits 0 within a second.
 fn sigterm(child: &mut Child) {
     let t = Instant::now();
-    Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().unwrap();
+    Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
     loop {
         if let Some(status) = child.try_wait().unwrap() {
             assert!(status.success(), "exit after SIGTERM: {status}");
             break;
         }
-        assert!(t.elapsed() < Duration::from_secs(1), "no exit within a second of SIGTERM");
+        assert!(
+            t.elapsed() < Duration::from_secs(1),
+            "no exit within a second of SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
 }
 
 #[test]
 fn keeps_going_through_kills_restarts_and_network_cuts() {
-    let seed: u64 = std::env::var("BINVAULT_CHAOS_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0xc4a05);
+    let seed: u64 = std::env::var("BINVAULT_CHAOS_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0xc4a05);
     println!("chaos seed: {seed} (replay with BINVAULT_CHAOS_SEED={seed})");
     let mut rng = Rng(seed | 1);
     let server = MariaDb::start(MariaDbConfig::new().arg("--max-binlog-size=262144")).unwrap();
-    server.create_user("repl", "pw", UserAuth::NativePassword).unwrap();
+    server
+        .create_user("repl", "pw", UserAuth::NativePassword)
+        .unwrap();
     let server = Arc::new(Mutex::new(server));
     let port = server.lock().unwrap().port();
     let proxy = Proxy::start(port).unwrap();
@@ -187,8 +215,25 @@ fn keeps_going_through_kills_restarts_and_network_cuts() {
     server.flush_binary_logs().unwrap();
     let want = server.gtid_binlog_pos().unwrap();
     let t = Instant::now();
-    while state_gtid(&ours) != want || !ours.join(server.binlog_files().unwrap().last().unwrap().file_name().unwrap()).exists() {
-        assert!(t.elapsed() < Duration::from_secs(60), "not caught up: {} vs {want}\n{}", state_gtid(&ours), log_tail(&archive));
+    while state_gtid(&ours) != want
+        || !ours
+            .join(
+                server
+                    .binlog_files()
+                    .unwrap()
+                    .last()
+                    .unwrap()
+                    .file_name()
+                    .unwrap(),
+            )
+            .exists()
+    {
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "not caught up: {} vs {want}\n{}",
+            state_gtid(&ours),
+            log_tail(&archive)
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     std::thread::sleep(Duration::from_millis(300));
@@ -198,48 +243,81 @@ fn keeps_going_through_kills_restarts_and_network_cuts() {
     assert!(log.contains("reconnecting"), "{log}");
     assert_identical(&server, &ours);
     assert_eq!(state_gtid(&ours), want);
-    let verify = binvault().arg("verify").arg("--archive").arg(&archive).output().unwrap();
+    let verify = binvault()
+        .arg("verify")
+        .arg("--archive")
+        .arg(&archive)
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&verify.stderr);
     if !err.contains("unrecognized subcommand") {
-        assert!(verify.status.success(), "verify: {}{err}", String::from_utf8_lossy(&verify.stdout));
+        assert!(
+            verify.status.success(),
+            "verify: {}{err}",
+            String::from_utf8_lossy(&verify.stdout)
+        );
     }
 }
 
 #[test]
 fn metrics_report_lag_rising_and_falling() {
     let server = MariaDb::start(MariaDbConfig::new()).unwrap();
-    server.create_user("repl", "pw", UserAuth::NativePassword).unwrap();
+    server
+        .create_user("repl", "pw", UserAuth::NativePassword)
+        .unwrap();
     workload::run(&server, 31, 20).unwrap();
     let proxy = Proxy::start(server.port()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mport = free_port().unwrap();
     let addr = format!("127.0.0.1:{mport}");
-    let mut child = spawn_stream(proxy.port(), &dir.path().join("a"), &["--metrics-addr", &addr, "--lag-threshold", "2.5"]);
+    let mut child = spawn_stream(
+        proxy.port(),
+        &dir.path().join("a"),
+        &["--metrics-addr", &addr, "--lag-threshold", "2.5"],
+    );
     let wait_for = |what: &str, cond: &dyn Fn() -> bool| {
         let t = Instant::now();
         while !cond() {
-            assert!(t.elapsed() < Duration::from_secs(30), "timed out waiting for {what}");
+            assert!(
+                t.elapsed() < Duration::from_secs(30),
+                "timed out waiting for {what}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     };
     // caught up: lag ~0, healthy
-    wait_for("the backlog", &|| metric(mport, "binvault_archived_transactions_total").unwrap_or(0.0) >= 20.0);
+    wait_for("the backlog", &|| {
+        metric(mport, "binvault_archived_transactions_total").unwrap_or(0.0) >= 20.0
+    });
     wait_for("health", &|| http_get(mport, "/healthz").0 == 200);
     assert!(metric(mport, "binvault_replication_lag_seconds").unwrap() < 2.0);
     // the source runs ahead while the network stalls: lag rises, health fails
     proxy.pause(true);
     workload::run(&server, 32, 20).unwrap();
-    wait_for("lag to rise", &|| metric(mport, "binvault_replication_lag_seconds").unwrap_or(0.0) >= 3.0);
+    wait_for("lag to rise", &|| {
+        metric(mport, "binvault_replication_lag_seconds").unwrap_or(0.0) >= 3.0
+    });
     let (code, body) = http_get(mport, "/healthz");
     assert_eq!(code, 503, "{body}");
     assert!(body.contains("lag"), "{body}");
     // the network is back: it catches up, lag falls to ~0
     proxy.pause(false);
-    wait_for("lag to fall", &|| metric(mport, "binvault_replication_lag_seconds").unwrap_or(99.0) < 1.5);
+    wait_for("lag to fall", &|| {
+        metric(mport, "binvault_replication_lag_seconds").unwrap_or(99.0) < 1.5
+    });
     assert_eq!(http_get(mport, "/healthz").0, 200);
-    wait_for("all transactions", &|| metric(mport, "binvault_archived_transactions_total").unwrap_or(0.0) >= 40.0);
+    wait_for("all transactions", &|| {
+        metric(mport, "binvault_archived_transactions_total").unwrap_or(0.0) >= 40.0
+    });
     let (_, all) = http_get(mport, "/metrics");
-    for name in ["binvault_archived_bytes_total", "binvault_archived_events_total", "binvault_durable_offset_bytes", "binvault_reconnects_total", "binvault_last_error_timestamp_seconds", "binvault_fsync_duration_seconds_bucket"] {
+    for name in [
+        "binvault_archived_bytes_total",
+        "binvault_archived_events_total",
+        "binvault_durable_offset_bytes",
+        "binvault_reconnects_total",
+        "binvault_last_error_timestamp_seconds",
+        "binvault_fsync_duration_seconds_bucket",
+    ] {
         assert!(all.contains(name), "{name} missing:\n{all}");
     }
     sigterm(&mut child);
@@ -262,18 +340,42 @@ fn refuses_another_source_and_a_taken_server_id_and_reads_a_config_file() {
         format!("source = \"mysql://repl@127.0.0.1:{}\"\narchive = \"{}\"\nsync = \"10ms\"\nheartbeat = 1\ncompress-sealed = true\n", a.port(), archive.display()),
     )
     .unwrap();
-    let out = binvault().args(["--log-format", "json", "stream", "--stop-at-end", "--config"]).arg(&config).output().unwrap();
+    let out = binvault()
+        .args([
+            "--log-format",
+            "json",
+            "stream",
+            "--stop-at-end",
+            "--config",
+        ])
+        .arg(&config)
+        .output()
+        .unwrap();
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{log}");
     // JSON logs: one object per line, one line per connect/seal, none per event
-    let lines: Vec<serde_json::Value> = log.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert!(lines.iter().any(|l| l["fields"]["message"] == "connected"), "{log}");
-    assert!(lines.len() < 30, "{} log lines for a few files: {log}", lines.len());
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        lines.iter().any(|l| l["fields"]["message"] == "connected"),
+        "{log}"
+    );
+    assert!(
+        lines.len() < 30,
+        "{} log lines for a few files: {log}",
+        lines.len()
+    );
     assert!(archive.join("server-11").join("index.json").exists());
     // a password in the config is refused
     let bad = dir.path().join("bad.toml");
     std::fs::write(&bad, "password = \"x\"\n").unwrap();
-    let out = binvault().args(["stream", "--config"]).arg(&bad).output().unwrap();
+    let out = binvault()
+        .args(["stream", "--config"])
+        .arg(&bad)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not in the config"));
 
@@ -294,7 +396,10 @@ fn refuses_another_source_and_a_taken_server_id_and_reads_a_config_file() {
     let mut first = spawn_stream(b.port(), &dir.path().join("b1"), &["--server-id", "777"]);
     let t = Instant::now();
     while !b.sql("SHOW SLAVE HOSTS").unwrap().contains("777") {
-        assert!(t.elapsed() < Duration::from_secs(20), "first archiver never registered");
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "first archiver never registered"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     let out = binvault()

@@ -40,7 +40,13 @@ fn archiver(port: u16, archive: &Path, semi: bool) -> Child {
         .env("BINVAULT_PASSWORD", "pw")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
-        .stderr(Stdio::from(std::fs::OpenOptions::new().create(true).append(true).open(archive.with_extension("log")).unwrap()));
+        .stderr(Stdio::from(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(archive.with_extension("log"))
+                .unwrap(),
+        ));
     if semi {
         c.arg("--semi-sync");
     }
@@ -51,7 +57,14 @@ fn archiver(port: u16, archive: &Path, semi: bool) -> Child {
 /// INSERT returned (the client printed the SELECT after it), until the connection dies.
 fn writer(server: &MariaDb, first: u64, stop_after: Duration) -> std::thread::JoinHandle<Vec<u64>> {
     let mut child = Command::new("mariadb")
-        .args(["--no-defaults", "-uroot", "-N", "-B", "--unbuffered", "--skip-reconnect"])
+        .args([
+            "--no-defaults",
+            "-uroot",
+            "-N",
+            "-B",
+            "--unbuffered",
+            "--skip-reconnect",
+        ])
         .arg(format!("--socket={}", server.socket().display()))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -71,7 +84,11 @@ fn writer(server: &MariaDb, first: u64, stop_after: Duration) -> std::thread::Jo
                 id += 1;
             }
         });
-        let returned: Vec<u64> = out.lines().map_while(Result::ok).filter_map(|l| l.trim().parse().ok()).collect();
+        let returned: Vec<u64> = out
+            .lines()
+            .map_while(Result::ok)
+            .filter_map(|l| l.trim().parse().ok())
+            .collect();
         let _ = feeder.join();
         let _ = child.kill();
         let _ = child.wait();
@@ -81,7 +98,11 @@ fn writer(server: &MariaDb, first: u64, stop_after: Duration) -> std::thread::Jo
 
 /// Adds the ids of the rows archived in files that changed since the last call (decoded by
 /// `binvault inspect`).
-fn archived_ids(archive: &Path, seen: &mut std::collections::BTreeMap<String, u64>, ids: &mut BTreeSet<u64>) {
+fn archived_ids(
+    archive: &Path,
+    seen: &mut std::collections::BTreeMap<String, u64>,
+    ids: &mut BTreeSet<u64>,
+) {
     let dir = archive.join("server-1");
     let mut changed = Vec::new();
     for entry in std::fs::read_dir(&dir).unwrap() {
@@ -98,7 +119,11 @@ fn archived_ids(archive: &Path, seen: &mut std::collections::BTreeMap<String, u6
     if changed.is_empty() {
         return;
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_binvault")).args(["inspect", "--format", "json"]).args(&changed).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_binvault"))
+        .args(["inspect", "--format", "json"])
+        .args(&changed)
+        .output()
+        .unwrap();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
         if v["type"] == "write_rows" && v["table"] == "t" {
@@ -110,10 +135,17 @@ fn archived_ids(archive: &Path, seen: &mut std::collections::BTreeMap<String, u6
 }
 
 fn sigterm(child: &mut Child) {
-    Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().unwrap();
+    Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
     let t = Instant::now();
     while child.try_wait().unwrap().is_none() {
-        assert!(t.elapsed() < Duration::from_secs(5), "archiver did not stop");
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "archiver did not stop"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
 }
@@ -132,8 +164,12 @@ fn run(semi: bool, kills: usize, seed: u64) -> (usize, usize) {
             .arg("--rpl-semi-sync-master-wait-no-slave=OFF");
     }
     let mut server = MariaDb::start(cfg).unwrap();
-    server.create_user("repl", "pw", UserAuth::NativePassword).unwrap();
-    server.sql("CREATE DATABASE z; CREATE TABLE z.t (id BIGINT PRIMARY KEY, at DATETIME(6))").unwrap();
+    server
+        .create_user("repl", "pw", UserAuth::NativePassword)
+        .unwrap();
+    server
+        .sql("CREATE DATABASE z; CREATE TABLE z.t (id BIGINT PRIMARY KEY, at DATETIME(6))")
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let archive = dir.path().join("a");
     let (mut returned_total, mut missing_total) = (0, 0);
@@ -168,7 +204,11 @@ fn run(semi: bool, kills: usize, seed: u64) -> (usize, usize) {
         let t_scan = Instant::now();
         archived_ids(&archive, &mut seen, &mut archived);
         let scan_took = t_scan.elapsed();
-        let missing: Vec<u64> = returned.iter().copied().filter(|id| !archived.contains(id)).collect();
+        let missing: Vec<u64> = returned
+            .iter()
+            .copied()
+            .filter(|id| !archived.contains(id))
+            .collect();
         println!(
             "{} round {round}: {} commits returned, {} missing from the archive at the kill",
             if semi { "semi-sync" } else { "async" },
@@ -176,7 +216,10 @@ fn run(semi: bool, kills: usize, seed: u64) -> (usize, usize) {
             missing.len()
         );
         if semi {
-            assert!(missing.is_empty(), "round {round}: returned commits not archived: {missing:?}");
+            assert!(
+                missing.is_empty(),
+                "round {round}: returned commits not archived: {missing:?}"
+            );
         }
         assert!(!returned.is_empty(), "round {round}: no commit returned");
         returned_total += returned.len();
@@ -190,9 +233,15 @@ fn run(semi: bool, kills: usize, seed: u64) -> (usize, usize) {
 
 #[test]
 fn semi_sync_loses_no_returned_commit_async_shows_its_window() {
-    let seed: u64 = std::env::var("BINVAULT_ZERO_LOSS_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x2e60);
+    let seed: u64 = std::env::var("BINVAULT_ZERO_LOSS_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x2e60);
     println!("zero-loss seed: {seed}");
-    let kills: usize = std::env::var("BINVAULT_ZERO_LOSS_KILLS").ok().and_then(|s| s.parse().ok()).unwrap_or(20);
+    let kills: usize = std::env::var("BINVAULT_ZERO_LOSS_KILLS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20);
     let (semi_returned, semi_missing) = run(true, kills, seed);
     let (async_returned, async_missing) = run(false, kills.div_ceil(2), seed);
     println!(
@@ -202,5 +251,8 @@ fn semi_sync_loses_no_returned_commit_async_shows_its_window() {
     );
     assert_eq!(semi_missing, 0);
     // the window exists: async mode acknowledged commits the archive never got
-    assert!(async_missing > 0, "async mode showed no window; the test did not stall the network");
+    assert!(
+        async_missing > 0,
+        "async mode showed no window; the test did not stall the network"
+    );
 }

@@ -160,7 +160,9 @@ impl BinlogStream {
     /// Classifies one packet payload received at `now`.
     pub fn handle_packet(&mut self, payload: Bytes, now: Instant) -> Result<StreamItem> {
         if self.ended {
-            return Err(Error::UnexpectedPayload { state: "binlog stream ended" });
+            return Err(Error::UnexpectedPayload {
+                state: "binlog stream ended",
+            });
         }
         self.last_packet = Some(now);
         match payload.first() {
@@ -174,7 +176,12 @@ impl BinlogStream {
                 return Ok(StreamItem::End);
             }
             Some(&found) => {
-                return Err(Error::Unexpected { message: "binlog stream packet", field: "header", offset: 0, found })
+                return Err(Error::Unexpected {
+                    message: "binlog stream packet",
+                    field: "header",
+                    offset: 0,
+                    found,
+                })
             }
             None => {
                 return Err(Error::Truncated {
@@ -201,7 +208,10 @@ impl BinlogStream {
         })?;
         let size = u32::from_le_bytes([header[9], header[10], header[11], header[12]]) as usize;
         if size != event.len() {
-            return Err(Error::EventLength { declared: size, received: event.len() });
+            return Err(Error::EventLength {
+                declared: size,
+                received: event.len(),
+            });
         }
         let raw = payload.slice(offset..);
         let ty = raw[4];
@@ -217,7 +227,11 @@ impl BinlogStream {
                 self.file.clone()
             };
             let timestamp = u32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]]);
-            return Ok(StreamItem::Heartbeat(Heartbeat { file, log_pos, timestamp }));
+            return Ok(StreamItem::Heartbeat(Heartbeat {
+                file,
+                log_pos,
+                timestamp,
+            }));
         }
 
         let artificial = flags & LOG_EVENT_ARTIFICIAL_F != 0 || log_pos == 0;
@@ -236,18 +250,25 @@ impl BinlogStream {
             self.next_position = end;
             Some(start)
         };
-        let event = BinlogEvent { raw: raw.clone(), file: self.file.clone(), position, needs_ack };
+        let event = BinlogEvent {
+            raw: raw.clone(),
+            file: self.file.clone(),
+            position,
+            needs_ack,
+        };
         if ty == ROTATE_EVENT {
             // body: position (8), file name, [CRC32]
-            let body_end = raw.len().checked_sub(crc).filter(|&e| e >= EVENT_HEADER_LEN + 8).ok_or(
-                Error::Truncated {
+            let body_end = raw
+                .len()
+                .checked_sub(crc)
+                .filter(|&e| e >= EVENT_HEADER_LEN + 8)
+                .ok_or(Error::Truncated {
                     message: "rotate event",
                     field: "position",
                     offset: offset + EVENT_HEADER_LEN,
                     needed: 8,
                     available: raw.len().saturating_sub(EVENT_HEADER_LEN + crc),
-                },
-            )?;
+                })?;
             let mut pos = [0u8; 8];
             pos.copy_from_slice(&raw[EVENT_HEADER_LEN..EVENT_HEADER_LEN + 8]);
             self.file = raw.slice(EVENT_HEADER_LEN + 8..body_end);
@@ -288,21 +309,43 @@ mod tests {
     #[test]
     fn tracks_positions_across_rotations() {
         let now = Instant::now();
-        let cfg = StreamConfig { semi_sync: false, checksum: true, idle_timeout: Some(Duration::from_secs(3)) };
+        let cfg = StreamConfig {
+            semi_sync: false,
+            checksum: true,
+            idle_timeout: Some(Duration::from_secs(3)),
+        };
         let mut s = BinlogStream::new(cfg, Bytes::new(), 4);
         s.start_clock(now);
         assert_eq!(s.deadline(), Some(now + Duration::from_secs(3)));
         // artificial rotate naming the first file
-        let fake = event(ROTATE_EVENT, LOG_EVENT_ARTIFICIAL_F, 0, &rotate_body(4, "bin.000001"), true);
-        let StreamItem::Event(e) = s.handle_packet(packet(&[0], &fake), now).unwrap() else { panic!() };
+        let fake = event(
+            ROTATE_EVENT,
+            LOG_EVENT_ARTIFICIAL_F,
+            0,
+            &rotate_body(4, "bin.000001"),
+            true,
+        );
+        let StreamItem::Event(e) = s.handle_packet(packet(&[0], &fake), now).unwrap() else {
+            panic!()
+        };
         assert_eq!((e.position, &e.file[..]), (None, &b""[..]));
         assert_eq!(s.position(), (&Bytes::from_static(b"bin.000001"), 4));
         // FDE at 4 (100 bytes), a query, then the real rotate at the end of the file
         let fde = event(FORMAT_DESCRIPTION_EVENT, 0, 104, &[0; 77], true);
-        let StreamItem::Event(e) = s.handle_packet(packet(&[0], &fde), now).unwrap() else { panic!() };
+        let StreamItem::Event(e) = s.handle_packet(packet(&[0], &fde), now).unwrap() else {
+            panic!()
+        };
         assert_eq!((e.position, e.end_position()), (Some(4), Some(104)));
-        let rot = event(ROTATE_EVENT, 0, 104 + 41, &rotate_body(4, "bin.000002"), true);
-        let StreamItem::Event(e) = s.handle_packet(packet(&[0], &rot), now).unwrap() else { panic!() };
+        let rot = event(
+            ROTATE_EVENT,
+            0,
+            104 + 41,
+            &rotate_body(4, "bin.000002"),
+            true,
+        );
+        let StreamItem::Event(e) = s.handle_packet(packet(&[0], &rot), now).unwrap() else {
+            panic!()
+        };
         assert_eq!((&e.file[..], e.position), (&b"bin.000001"[..], Some(104)));
         assert_eq!(s.position(), (&Bytes::from_static(b"bin.000002"), 4));
         // heartbeat with its CRC stripped from the file name
@@ -310,53 +353,91 @@ mod tests {
         let item = s.handle_packet(packet(&[0], &hb), now).unwrap();
         assert_eq!(
             item,
-            StreamItem::Heartbeat(Heartbeat { file: Bytes::from_static(b"bin.000002"), log_pos: 4, timestamp: 1_700_000_000 })
+            StreamItem::Heartbeat(Heartbeat {
+                file: Bytes::from_static(b"bin.000002"),
+                log_pos: 4,
+                timestamp: 1_700_000_000
+            })
         );
         // the FDE re-sent with log_pos 0 is not placed in the file
         let fde0 = event(FORMAT_DESCRIPTION_EVENT, 0, 0, &[0; 77], true);
-        let StreamItem::Event(e) = s.handle_packet(packet(&[0], &fde0), now).unwrap() else { panic!() };
+        let StreamItem::Event(e) = s.handle_packet(packet(&[0], &fde0), now).unwrap() else {
+            panic!()
+        };
         assert_eq!(e.position, None);
-        assert_eq!(s.handle_packet(Bytes::from_static(&[0xfe, 0, 0, 2, 0]), now).unwrap(), StreamItem::End);
+        assert_eq!(
+            s.handle_packet(Bytes::from_static(&[0xfe, 0, 0, 2, 0]), now)
+                .unwrap(),
+            StreamItem::End
+        );
         assert!(s.handle_packet(packet(&[0], &fde), now).is_err());
     }
 
     #[test]
     fn positions_beyond_4_gib() {
         let now = Instant::now();
-        let cfg = StreamConfig { semi_sync: false, checksum: false, idle_timeout: None };
+        let cfg = StreamConfig {
+            semi_sync: false,
+            checksum: false,
+            idle_timeout: None,
+        };
         let start = (1u64 << 32) + 10;
         let mut s = BinlogStream::new(cfg, Bytes::from_static(b"f"), start);
         let e = event(2, 0, 10 + 30, &[0; 11], false);
-        let StreamItem::Event(e) = s.handle_packet(packet(&[0], &e), now).unwrap() else { panic!() };
+        let StreamItem::Event(e) = s.handle_packet(packet(&[0], &e), now).unwrap() else {
+            panic!()
+        };
         assert_eq!(e.end_position(), Some(start + 30));
         // a skipped range (GTID start): the event is placed by its log_pos, never backwards
         let jump = event(2, 0, 1000, &[0; 11], false);
-        let StreamItem::Event(e) = s.handle_packet(packet(&[0], &jump), now).unwrap() else { panic!() };
+        let StreamItem::Event(e) = s.handle_packet(packet(&[0], &jump), now).unwrap() else {
+            panic!()
+        };
         assert_eq!(e.position, Some((1u64 << 32) + 970));
         let wrap = event(2, 0, 20, &[0; 11], false);
-        let StreamItem::Event(e) = s.handle_packet(packet(&[0], &wrap), now).unwrap() else { panic!() };
+        let StreamItem::Event(e) = s.handle_packet(packet(&[0], &wrap), now).unwrap() else {
+            panic!()
+        };
         assert_eq!(e.end_position(), Some((2u64 << 32) + 20));
     }
 
     #[test]
     fn semi_sync_errors_and_lies() {
         let now = Instant::now();
-        let cfg = StreamConfig { semi_sync: true, checksum: false, idle_timeout: None };
+        let cfg = StreamConfig {
+            semi_sync: true,
+            checksum: false,
+            idle_timeout: None,
+        };
         let mut s = BinlogStream::new(cfg, Bytes::from_static(b"f"), 4);
         let e = event(2, 0, 4 + 30, &[0; 11], false);
-        let StreamItem::Event(ev) = s.handle_packet(packet(&[0, 0xef, 1], &e), now).unwrap() else { panic!() };
+        let StreamItem::Event(ev) = s.handle_packet(packet(&[0, 0xef, 1], &e), now).unwrap() else {
+            panic!()
+        };
         assert!(ev.needs_ack);
         assert_eq!(ev.raw, Bytes::from(e.clone()));
-        assert!(s.handle_packet(packet(&[0], &e), now).is_err(), "missing semi-sync magic");
+        assert!(
+            s.handle_packet(packet(&[0], &e), now).is_err(),
+            "missing semi-sync magic"
+        );
         // a length that lies, a truncated header, a foreign header byte
         let mut lie = event(2, 0, 64, &[0; 11], false);
         lie[9] = 200;
         assert!(matches!(
             s.handle_packet(packet(&[0, 0xef, 0], &lie), now),
-            Err(Error::EventLength { declared: 200, received: 30 })
+            Err(Error::EventLength {
+                declared: 200,
+                received: 30
+            })
         ));
-        assert!(matches!(s.handle_packet(packet(&[0, 0xef, 0], &e[..10]), now), Err(Error::Truncated { .. })));
-        assert!(matches!(s.handle_packet(Bytes::from_static(&[7]), now), Err(Error::Unexpected { found: 7, .. })));
+        assert!(matches!(
+            s.handle_packet(packet(&[0, 0xef, 0], &e[..10]), now),
+            Err(Error::Truncated { .. })
+        ));
+        assert!(matches!(
+            s.handle_packet(Bytes::from_static(&[7]), now),
+            Err(Error::Unexpected { found: 7, .. })
+        ));
         assert!(s.handle_packet(Bytes::new(), now).is_err());
         // ERR 1236 becomes a server error with its code
         let mut err = vec![0xff, 0xd4, 0x04, b'#'];

@@ -70,7 +70,11 @@ pub struct RegisterSlave<'a> {
 pub fn register_slave(args: &RegisterSlave<'_>, out: &mut BytesMut) -> Result<()> {
     out.put_u8(code::COM_REGISTER_SLAVE);
     out.put_u32_le(args.server_id);
-    for (field, value) in [("hostname", args.hostname), ("user", args.user), ("password", "")] {
+    for (field, value) in [
+        ("hostname", args.hostname),
+        ("user", args.user),
+        ("password", ""),
+    ] {
         let len = u8::try_from(value.len()).map_err(|_| Error::InvalidArgument {
             field,
             reason: "longer than 255 bytes",
@@ -173,17 +177,28 @@ mod tests {
     #[test]
     fn register_slave_layout() {
         let mut out = BytesMut::new();
-        let args = RegisterSlave { server_id: 0x01020304, hostname: "ab", user: "u", port: 3307 };
+        let args = RegisterSlave {
+            server_id: 0x01020304,
+            hostname: "ab",
+            user: "u",
+            port: 3307,
+        };
         register_slave(&args, &mut out).unwrap();
         assert_eq!(
             &out[..],
             &[0x15, 4, 3, 2, 1, 2, b'a', b'b', 1, b'u', 0, 0xeb, 0x0c, 0, 0, 0, 0, 0, 0, 0, 0]
         );
         let long = "h".repeat(256);
-        let args = RegisterSlave { hostname: &long, ..args };
+        let args = RegisterSlave {
+            hostname: &long,
+            ..args
+        };
         assert!(matches!(
             register_slave(&args, &mut out),
-            Err(Error::InvalidArgument { field: "hostname", .. })
+            Err(Error::InvalidArgument {
+                field: "hostname",
+                ..
+            })
         ));
     }
 

@@ -91,7 +91,9 @@ fn bad(reason: &'static str) -> Error {
 fn parse_uuid(s: &str) -> Result<[u8; 16]> {
     let hex: Vec<u8> = s.bytes().filter(|&b| b != b'-').collect();
     if hex.len() != 32 || s.len() != 36 {
-        return Err(bad("a source UUID must look like 3e11fa47-71ca-11e1-9e33-c80aa9429562"));
+        return Err(bad(
+            "a source UUID must look like 3e11fa47-71ca-11e1-9e33-c80aa9429562",
+        ));
     }
     let mut out = [0u8; 16];
     for (i, pair) in hex.chunks_exact(2).enumerate() {
@@ -139,7 +141,9 @@ impl FromStr for MysqlGtidSet {
                 } else if valid_tag(field) {
                     tag = field.to_ascii_lowercase();
                 } else {
-                    return Err(bad("a tag must be 1-32 letters, digits or _, not starting with a digit"));
+                    return Err(bad(
+                        "a tag must be 1-32 letters, digits or _, not starting with a digit",
+                    ));
                 }
             }
             if !any {
@@ -218,9 +222,15 @@ impl FromStr for MariadbGtidList {
             let mut next = || it.next().map(str::trim).unwrap_or_default();
             let (d, sv, q) = (next(), next(), next());
             let gtid = MariadbGtid {
-                domain_id: d.parse().map_err(|_| bad("a MariaDB GTID is domain-server-sequence"))?,
-                server_id: sv.parse().map_err(|_| bad("a MariaDB GTID is domain-server-sequence"))?,
-                sequence: q.parse().map_err(|_| bad("a MariaDB GTID is domain-server-sequence"))?,
+                domain_id: d
+                    .parse()
+                    .map_err(|_| bad("a MariaDB GTID is domain-server-sequence"))?,
+                server_id: sv
+                    .parse()
+                    .map_err(|_| bad("a MariaDB GTID is domain-server-sequence"))?,
+                sequence: q
+                    .parse()
+                    .map_err(|_| bad("a MariaDB GTID is domain-server-sequence"))?,
             };
             if gtids.iter().any(|g| g.domain_id == gtid.domain_id) {
                 return Err(bad("a MariaDB GTID position has one GTID per domain"));
@@ -252,7 +262,9 @@ mod tests {
 
     #[test]
     fn mysql_text_round_trip_and_merge() {
-        let s: MysqlGtidSet = format!("{U1}:7:1-3, {U1}:4-5,\n{U1}:tag_a:2").parse().unwrap();
+        let s: MysqlGtidSet = format!("{U1}:7:1-3, {U1}:4-5,\n{U1}:tag_a:2")
+            .parse()
+            .unwrap();
         assert_eq!(s.to_string(), format!("{U1}:1-5:7:tag_a:2"));
         let u = parse_uuid(U1).unwrap();
         assert!(s.contains(u, "", 5) && !s.contains(u, "", 6) && s.contains(u, "tag_a", 2));
@@ -284,7 +296,10 @@ mod tests {
         s.encode(&mut out);
         assert_eq!(&out[..8], &[1, 1, 0, 0, 0, 0, 0, 1]);
         assert_eq!(&out[24..30], &[10, b'm', b'y', b't', b'a', b'g']);
-        assert_eq!(&out[30..], &[1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(
+            &out[30..],
+            &[1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0]
+        );
     }
 
     #[test]

@@ -189,12 +189,18 @@ mod tests {
         encode_packet(&big, 7, &mut split);
         split[MAX_PACKET_PAYLOAD + HEADER_LEN + 3] = 42; // second packet of the payload
         let mut strict = PacketReader::new(1 << 30);
-        assert!(matches!(decode_all(&mut strict, &wire, 7), Err(Error::SequenceMismatch { .. })));
+        assert!(matches!(
+            decode_all(&mut strict, &wire, 7),
+            Err(Error::SequenceMismatch { .. })
+        ));
         let mut relaxed = PacketReader::new(1 << 30);
         relaxed.set_relaxed_sequence(true);
         assert_eq!(decode_all(&mut relaxed, &wire, 7).unwrap().len(), 2);
         let mut buf = BytesMut::from(&split[..]);
-        assert!(matches!(relaxed.decode(&mut buf), Err(Error::SequenceMismatch { found: 42, .. })));
+        assert!(matches!(
+            relaxed.decode(&mut buf),
+            Err(Error::SequenceMismatch { found: 42, .. })
+        ));
     }
 
     #[test]

@@ -54,9 +54,15 @@ mod tests {
 
     #[test]
     fn header_and_ack() {
-        assert_eq!(strip_header(&[0xef, 1, 9, 9]).unwrap(), (true, &[9u8, 9][..]));
+        assert_eq!(
+            strip_header(&[0xef, 1, 9, 9]).unwrap(),
+            (true, &[9u8, 9][..])
+        );
         assert_eq!(strip_header(&[0xef, 0, 9]).unwrap(), (false, &[9u8][..]));
-        assert!(matches!(strip_header(&[0x42, 1]), Err(Error::Unexpected { found: 0x42, .. })));
+        assert!(matches!(
+            strip_header(&[0x42, 1]),
+            Err(Error::Unexpected { found: 0x42, .. })
+        ));
         assert!(matches!(strip_header(&[]), Err(Error::Truncated { .. })));
         let mut out = BytesMut::new();
         ack(b"bin.000002", 0x0102, &mut out);

@@ -31,17 +31,27 @@ fn options(server: &MariaDb, user: &str, password: &str) -> ConnectOptions {
         port: server.port(),
         user: user.into(),
         password: Password::new(password.as_bytes().to_vec()),
-        tls: TlsOptions { mode: TlsMode::Disabled, ..TlsOptions::default() },
+        tls: TlsOptions {
+            mode: TlsMode::Disabled,
+            ..TlsOptions::default()
+        },
         ..ConnectOptions::default()
     }
 }
 
 fn replica(start: StartPosition) -> ReplicaOptions {
-    ReplicaOptions { start, stop_at_end: true, ..ReplicaOptions::default() }
+    ReplicaOptions {
+        start,
+        stop_at_end: true,
+        ..ReplicaOptions::default()
+    }
 }
 
 /// Streams until the source says it has nothing more (non-blocking dump).
-async fn collect(opts: &ConnectOptions, replica: &ReplicaOptions) -> Result<Vec<BinlogEvent>, Error> {
+async fn collect(
+    opts: &ConnectOptions,
+    replica: &ReplicaOptions,
+) -> Result<Vec<BinlogEvent>, Error> {
     let conn = Connection::connect(opts).await?;
     let mut stream = conn.start_replication(replica).await?;
     let mut events = Vec::new();
@@ -64,14 +74,20 @@ fn check_against_source(server: &MariaDb, events: &[BinlogEvent]) -> BTreeMap<St
         let name = String::from_utf8(e.file.to_vec()).unwrap();
         let source = std::fs::read(server.binlog_dir().join(&name)).unwrap();
         let end = pos as usize + e.raw.len();
-        assert!(end <= source.len(), "{name}:{pos}: event beyond the source file");
+        assert!(
+            end <= source.len(),
+            "{name}:{pos}: event beyond the source file"
+        );
         let mut want = source[pos as usize..end].to_vec();
         let mut got = e.raw.to_vec();
         if e.event_type() == FORMAT_DESCRIPTION_EVENT {
             want[17] &= !1; // LOG_EVENT_BINLOG_IN_USE_F: set in the file while it is open
             got[17] &= !1;
         }
-        assert!(got == want, "{name}:{pos}: received event differs from the source file");
+        assert!(
+            got == want,
+            "{name}:{pos}: received event differs from the source file"
+        );
         checked += 1;
         let file = rebuilt.entry(name).or_default();
         if file.is_empty() && pos == 4 {
@@ -87,15 +103,30 @@ fn check_against_source(server: &MariaDb, events: &[BinlogEvent]) -> BTreeMap<St
 
 /// The rebuilt files equal the source's: closed files byte for byte, the open one with the
 /// in-use flag masked. Every source file must have been rebuilt.
-fn assert_files_identical(server: &MariaDb, rebuilt: &BTreeMap<String, Vec<u8>>, expect_files: usize) {
+fn assert_files_identical(
+    server: &MariaDb,
+    rebuilt: &BTreeMap<String, Vec<u8>>,
+    expect_files: usize,
+) {
     let files = server.binlog_files().unwrap();
-    assert_eq!(rebuilt.len(), files.len(), "files streamed: {:?}", rebuilt.keys().collect::<Vec<_>>());
-    assert!(files.len() >= expect_files, "expected at least {expect_files} binlog files");
+    assert_eq!(
+        rebuilt.len(),
+        files.len(),
+        "files streamed: {:?}",
+        rebuilt.keys().collect::<Vec<_>>()
+    );
+    assert!(
+        files.len() >= expect_files,
+        "expected at least {expect_files} binlog files"
+    );
     let last = files.last().unwrap().clone();
     let out = tempfile::tempdir().unwrap();
     for path in &files {
         let name = path.file_name().unwrap().to_str().unwrap();
-        let mut got = rebuilt.get(name).unwrap_or_else(|| panic!("{name} not streamed")).clone();
+        let mut got = rebuilt
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} not streamed"))
+            .clone();
         let written = out.path().join(name);
         if *path == last {
             // The open file may have grown since (MariaDB appends its binlog checkpoint event
@@ -103,7 +134,12 @@ fn assert_files_identical(server: &MariaDb, rebuilt: &BTreeMap<String, Vec<u8>>,
             let mut src = std::fs::read(path).unwrap();
             src[4 + 17] &= !1;
             got[4 + 17] &= !1;
-            assert!(src.starts_with(&got), "{name} (open file) differs: {} vs {} bytes", src.len(), got.len());
+            assert!(
+                src.starts_with(&got),
+                "{name} (open file) differs: {} vs {} bytes",
+                src.len(),
+                got.len()
+            );
         } else {
             std::fs::write(&written, &got).unwrap();
             binvault_testkit::cmp_files(path, &written).unwrap();
@@ -113,7 +149,9 @@ fn assert_files_identical(server: &MariaDb, rebuilt: &BTreeMap<String, Vec<u8>>,
 
 fn repl_server(config: MariaDbConfig) -> MariaDb {
     let server = MariaDb::start(config).unwrap();
-    server.create_user("repl", "s3cret", UserAuth::NativePassword).unwrap();
+    server
+        .create_user("repl", "s3cret", UserAuth::NativePassword)
+        .unwrap();
     server
 }
 
@@ -127,7 +165,10 @@ async fn by_position_crc32_across_rotation_and_restart() {
 
     // A blocking stream reads up to the source's current position ...
     let conn = Connection::connect(&opts).await.unwrap();
-    let blocking = ReplicaOptions { heartbeat_period: Duration::from_secs(1), ..ReplicaOptions::default() };
+    let blocking = ReplicaOptions {
+        heartbeat_period: Duration::from_secs(1),
+        ..ReplicaOptions::default()
+    };
     let mut stream = conn.start_replication(&blocking).await.unwrap();
     assert!(stream.source().checksum);
     let mut events = Vec::new();
@@ -147,12 +188,18 @@ async fn by_position_crc32_across_rotation_and_restart() {
         }
     };
     assert!(
-        matches!(err, Error::ConnectionClosed { .. } | Error::Io { .. } | Error::Server(_)),
+        matches!(
+            err,
+            Error::ConnectionClosed { .. } | Error::Io { .. } | Error::Server(_)
+        ),
         "unexpected error after a restart: {err}"
     );
     // ... and resumes from exactly where it was, across the new file the restart began.
     let (name, position) = stream.position();
-    let resume = StartPosition::File { name: String::from_utf8(name.to_vec()).unwrap(), position };
+    let resume = StartPosition::File {
+        name: String::from_utf8(name.to_vec()).unwrap(),
+        position,
+    };
     workload::run(&server, 3, 40).unwrap();
     server.flush_binary_logs().unwrap();
     events.extend(collect(&opts, &replica(resume)).await.unwrap());
@@ -167,12 +214,19 @@ async fn by_position_checksum_none_and_mid_file_start() {
     server.flush_binary_logs().unwrap();
     workload::run(&server, 5, 30).unwrap();
     let opts = options(&server, "repl", "s3cret");
-    let events = collect(&opts, &replica(StartPosition::Oldest)).await.unwrap();
+    let events = collect(&opts, &replica(StartPosition::Oldest))
+        .await
+        .unwrap();
     let rebuilt = check_against_source(&server, &events);
     assert_files_identical(&server, &rebuilt, 2);
 
     // Start in the middle of the first file, at an event boundary.
-    let first = events.iter().find(|e| e.position.is_some()).unwrap().file.clone();
+    let first = events
+        .iter()
+        .find(|e| e.position.is_some())
+        .unwrap()
+        .file
+        .clone();
     let mid = events
         .iter()
         .filter(|e| e.file == first && e.event_type() == GTID_EVENT)
@@ -180,15 +234,32 @@ async fn by_position_checksum_none_and_mid_file_start() {
         .and_then(|e| e.position)
         .unwrap();
     let name = String::from_utf8(first.to_vec()).unwrap();
-    let tail = collect(&opts, &replica(StartPosition::File { name: name.clone(), position: mid })).await.unwrap();
+    let tail = collect(
+        &opts,
+        &replica(StartPosition::File {
+            name: name.clone(),
+            position: mid,
+        }),
+    )
+    .await
+    .unwrap();
     let positioned: Vec<_> = tail.iter().filter(|e| e.position.is_some()).collect();
     assert_eq!(positioned[0].position, Some(mid));
-    assert!(tail.iter().any(|e| e.position.is_none() && e.event_type() == FORMAT_DESCRIPTION_EVENT));
+    assert!(tail
+        .iter()
+        .any(|e| e.position.is_none() && e.event_type() == FORMAT_DESCRIPTION_EVENT));
     check_against_source(&server, &tail);
     // the tail of the first file, byte for byte
     let source = std::fs::read(server.binlog_dir().join(&name)).unwrap();
-    let got: Vec<u8> = positioned.iter().filter(|e| e.file == first).flat_map(|e| e.raw.to_vec()).collect();
-    assert!(source[mid as usize..] == got[..], "tail of {name} from {mid} differs");
+    let got: Vec<u8> = positioned
+        .iter()
+        .filter(|e| e.file == first)
+        .flat_map(|e| e.raw.to_vec())
+        .collect();
+    assert!(
+        source[mid as usize..] == got[..],
+        "tail of {name} from {mid} differs"
+    );
 }
 
 fn mariadb_gtid(raw: &[u8]) -> (u32, u64) {
@@ -201,7 +272,9 @@ fn mariadb_gtid(raw: &[u8]) -> (u32, u64) {
 #[tokio::test]
 async fn by_gtid_with_ed25519_user() {
     let server = MariaDb::start(MariaDbConfig::new()).unwrap();
-    server.create_user("edrepl", "ed-pass", UserAuth::Ed25519).unwrap();
+    server
+        .create_user("edrepl", "ed-pass", UserAuth::Ed25519)
+        .unwrap();
     workload::run(&server, 6, 60).unwrap();
     let middle = server.gtid_binlog_pos().unwrap();
     server.flush_binary_logs().unwrap();
@@ -210,13 +283,20 @@ async fn by_gtid_with_ed25519_user() {
     let opts = options(&server, "edrepl", "ed-pass");
 
     // From the beginning (empty GTID position) every file is rebuilt.
-    let all = collect(&opts, &replica(StartPosition::MariadbGtid("".parse().unwrap()))).await.unwrap();
+    let all = collect(
+        &opts,
+        &replica(StartPosition::MariadbGtid("".parse().unwrap())),
+    )
+    .await
+    .unwrap();
     let rebuilt = check_against_source(&server, &all);
     assert_files_identical(&server, &rebuilt, 2);
 
     // From the middle: exactly the transactions after it, each byte-identical to the source.
     let start: MariadbGtidList = middle.parse().unwrap();
-    let tail = collect(&opts, &replica(StartPosition::MariadbGtid(start.clone()))).await.unwrap();
+    let tail = collect(&opts, &replica(StartPosition::MariadbGtid(start.clone())))
+        .await
+        .unwrap();
     check_against_source(&server, &tail);
     let seqs: Vec<u64> = tail
         .iter()
@@ -234,16 +314,27 @@ async fn by_gtid_with_ed25519_user() {
     match Connection::connect(&bad).await {
         Err(Error::Server(e)) => {
             assert_eq!(e.code, 1045);
-            assert!(Error::Server(e).to_string().contains("wrong user name or password"));
+            assert!(Error::Server(e)
+                .to_string()
+                .contains("wrong user name or password"));
         }
         other => panic!("expected 1045, got {other:?}"),
     }
 }
 
-async fn tls_stream(server: &MariaDb, mode: TlsMode, ca: Option<&Path>, host: &str) -> Result<Vec<BinlogEvent>, Error> {
+async fn tls_stream(
+    server: &MariaDb,
+    mode: TlsMode,
+    ca: Option<&Path>,
+    host: &str,
+) -> Result<Vec<BinlogEvent>, Error> {
     let mut opts = options(server, "repl", "s3cret");
     opts.host = host.into();
-    opts.tls = TlsOptions { mode, ca_file: ca.map(Path::to_path_buf), server_name: None };
+    opts.tls = TlsOptions {
+        mode,
+        ca_file: ca.map(Path::to_path_buf),
+        server_name: None,
+    };
     let conn = Connection::connect(&opts).await?;
     assert!(conn.is_tls());
     drop(conn);
@@ -254,7 +345,9 @@ async fn tls_stream(server: &MariaDb, mode: TlsMode, ca: Option<&Path>, host: &s
 async fn tls_modes_and_certificate_checks() {
     let certs = TestCerts::generate().unwrap();
     let server = repl_server(MariaDbConfig::new().tls(certs.clone()));
-    server.create_user("edrepl", "ed-pass", UserAuth::Ed25519).unwrap();
+    server
+        .create_user("edrepl", "ed-pass", UserAuth::Ed25519)
+        .unwrap();
     workload::run(&server, 8, 50).unwrap();
     server.flush_binary_logs().unwrap();
 
@@ -262,19 +355,40 @@ async fn tls_modes_and_certificate_checks() {
         (TlsMode::Required, None, "127.0.0.1"),
         (TlsMode::Preferred, None, "127.0.0.1"),
         (TlsMode::VerifyCa, Some(certs.ca_pem.as_path()), "127.0.0.1"),
-        (TlsMode::VerifyFull, Some(certs.ca_pem.as_path()), "127.0.0.1"),
-        (TlsMode::VerifyFull, Some(certs.ca_pem.as_path()), "localhost"),
+        (
+            TlsMode::VerifyFull,
+            Some(certs.ca_pem.as_path()),
+            "127.0.0.1",
+        ),
+        (
+            TlsMode::VerifyFull,
+            Some(certs.ca_pem.as_path()),
+            "localhost",
+        ),
     ] {
-        let events = tls_stream(&server, mode, ca, host).await.unwrap_or_else(|e| panic!("{mode:?} {host}: {e}"));
+        let events = tls_stream(&server, mode, ca, host)
+            .await
+            .unwrap_or_else(|e| panic!("{mode:?} {host}: {e}"));
         let rebuilt = check_against_source(&server, &events);
         assert_files_identical(&server, &rebuilt, 2);
     }
     // An ed25519 user over TLS.
     let mut opts = options(&server, "edrepl", "ed-pass");
-    opts.tls = TlsOptions { mode: TlsMode::VerifyFull, ca_file: Some(certs.ca_pem.clone()), server_name: None };
+    opts.tls = TlsOptions {
+        mode: TlsMode::VerifyFull,
+        ca_file: Some(certs.ca_pem.clone()),
+        server_name: None,
+    };
     assert!(Connection::connect(&opts).await.unwrap().is_tls());
     // An unrelated CA fails verification, with a TLS error.
-    match tls_stream(&server, TlsMode::VerifyCa, Some(&certs.other_ca_pem), "127.0.0.1").await {
+    match tls_stream(
+        &server,
+        TlsMode::VerifyCa,
+        Some(&certs.other_ca_pem),
+        "127.0.0.1",
+    )
+    .await
+    {
         Err(Error::Tls(msg)) => assert!(msg.contains("handshake"), "{msg}"),
         other => panic!("expected a TLS error, got {other:?}"),
     }
@@ -282,9 +396,19 @@ async fn tls_modes_and_certificate_checks() {
     // A certificate for another name: verify-ca accepts it, verify-full refuses it.
     let wrong = TestCerts::generate_for(&["wrong.example"]).unwrap();
     let other = repl_server(MariaDbConfig::new().tls(wrong.clone()));
-    assert!(tls_stream(&other, TlsMode::VerifyCa, Some(&wrong.ca_pem), "127.0.0.1").await.is_ok());
+    assert!(
+        tls_stream(&other, TlsMode::VerifyCa, Some(&wrong.ca_pem), "127.0.0.1")
+            .await
+            .is_ok()
+    );
     assert!(matches!(
-        tls_stream(&other, TlsMode::VerifyFull, Some(&wrong.ca_pem), "127.0.0.1").await,
+        tls_stream(
+            &other,
+            TlsMode::VerifyFull,
+            Some(&wrong.ca_pem),
+            "127.0.0.1"
+        )
+        .await,
         Err(Error::Tls(_))
     ));
 
@@ -301,7 +425,9 @@ async fn tls_modes_and_certificate_checks() {
 #[tokio::test]
 async fn errors_a_user_can_act_on() {
     let server = repl_server(MariaDbConfig::new());
-    server.create_user_with_grants("nogrant", "pw", UserAuth::NativePassword, "SELECT ON *.*").unwrap();
+    server
+        .create_user_with_grants("nogrant", "pw", UserAuth::NativePassword, "SELECT ON *.*")
+        .unwrap();
     workload::run(&server, 9, 20).unwrap();
     for _ in 0..3 {
         server.flush_binary_logs().unwrap();
@@ -314,14 +440,26 @@ async fn errors_a_user_can_act_on() {
     // No REPLICATION SLAVE grant: the dump is refused with 1227 and advice.
     let opts = options(&server, "nogrant", "pw");
     match collect(&opts, &replica(StartPosition::Oldest)).await {
-        Err(e @ Error::ReplicationDenied(_)) => assert!(e.to_string().contains("GRANT REPLICATION SLAVE"), "{e}"),
+        Err(e @ Error::ReplicationDenied(_)) => {
+            assert!(e.to_string().contains("GRANT REPLICATION SLAVE"), "{e}")
+        }
         other => panic!("expected a refusal, got {other:?}"),
     }
 
     // A purged binlog: 1236 with advice.
-    server.sql(&format!("PURGE BINARY LOGS TO '{third}'")).unwrap();
+    server
+        .sql(&format!("PURGE BINARY LOGS TO '{third}'"))
+        .unwrap();
     let opts = options(&server, "repl", "s3cret");
-    match collect(&opts, &replica(StartPosition::File { name: first, position: 4 })).await {
+    match collect(
+        &opts,
+        &replica(StartPosition::File {
+            name: first,
+            position: 4,
+        }),
+    )
+    .await
+    {
         Err(Error::Server(e)) => {
             assert_eq!(e.code, 1236, "{e}");
             assert!(Error::Server(e).to_string().contains("purged"));
@@ -331,9 +469,14 @@ async fn errors_a_user_can_act_on() {
 
     // Binlog disabled on the source.
     let nolog = MariaDb::start(MariaDbConfig::new().arg("--skip-log-bin")).unwrap();
-    nolog.create_user("repl", "s3cret", UserAuth::NativePassword).unwrap();
+    nolog
+        .create_user("repl", "s3cret", UserAuth::NativePassword)
+        .unwrap();
     let opts = options(&nolog, "repl", "s3cret");
-    assert!(matches!(collect(&opts, &replica(StartPosition::Oldest)).await, Err(Error::BinlogDisabled)));
+    assert!(matches!(
+        collect(&opts, &replica(StartPosition::Oldest)).await,
+        Err(Error::BinlogDisabled)
+    ));
 }
 
 async fn stream_to_end_of_binlog(server: &MariaDb, stream: &mut ReplicationStream) {
@@ -353,7 +496,12 @@ async fn dead_source_detected_by_missing_heartbeats_and_server_gone() {
         idle_timeout: Some(Duration::from_secs(2)),
         ..ReplicaOptions::default()
     };
-    let mut stream = Connection::connect(&opts).await.unwrap().start_replication(&live).await.unwrap();
+    let mut stream = Connection::connect(&opts)
+        .await
+        .unwrap()
+        .start_replication(&live)
+        .await
+        .unwrap();
     stream_to_end_of_binlog(&server, &mut stream).await;
     // Idle but alive: heartbeats keep coming, nothing times out.
     let mut heartbeats = 0;
@@ -364,10 +512,16 @@ async fn dead_source_detected_by_missing_heartbeats_and_server_gone() {
             heartbeats += 1;
         }
     }
-    assert!(heartbeats >= 3, "{heartbeats} heartbeats in 3 s at a 0.5 s period");
+    assert!(
+        heartbeats >= 3,
+        "{heartbeats} heartbeats in 3 s at a 0.5 s period"
+    );
     // A frozen source (SIGSTOP): silence, detected after the idle timeout.
     let pid = server.pid().unwrap() as i32;
-    std::process::Command::new("kill").args(["-STOP", &pid.to_string()]).status().unwrap();
+    std::process::Command::new("kill")
+        .args(["-STOP", &pid.to_string()])
+        .status()
+        .unwrap();
     let t = Instant::now();
     let err = loop {
         match stream.next().await {
@@ -375,12 +529,24 @@ async fn dead_source_detected_by_missing_heartbeats_and_server_gone() {
             Err(e) => break e,
         }
     };
-    std::process::Command::new("kill").args(["-CONT", &pid.to_string()]).status().unwrap();
+    std::process::Command::new("kill")
+        .args(["-CONT", &pid.to_string()])
+        .status()
+        .unwrap();
     assert!(matches!(err, Error::Timeout { .. }), "{err}");
-    assert!(t.elapsed() < Duration::from_secs(5), "timeout took {:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "timeout took {:?}",
+        t.elapsed()
+    );
 
     // A source that dies: the stream ends with a connection error, not a hang.
-    let mut stream = Connection::connect(&opts).await.unwrap().start_replication(&live).await.unwrap();
+    let mut stream = Connection::connect(&opts)
+        .await
+        .unwrap()
+        .start_replication(&live)
+        .await
+        .unwrap();
     stream_to_end_of_binlog(&server, &mut stream).await;
     server.kill().unwrap();
     let err = loop {
@@ -389,7 +555,10 @@ async fn dead_source_detected_by_missing_heartbeats_and_server_gone() {
             Err(e) => break e,
         }
     };
-    assert!(matches!(err, Error::ConnectionClosed { .. } | Error::Io { .. }), "{err}");
+    assert!(
+        matches!(err, Error::ConnectionClosed { .. } | Error::Io { .. }),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -401,10 +570,21 @@ async fn semi_sync_ack_only_when_told() {
             .arg("--rpl-semi-sync-master-wait-point=AFTER_SYNC")
             .arg("--rpl-semi-sync-master-wait-no-slave=OFF"),
     );
-    server.sql("CREATE DATABASE s; CREATE TABLE s.t (a INT PRIMARY KEY)").unwrap();
+    server
+        .sql("CREATE DATABASE s; CREATE TABLE s.t (a INT PRIMARY KEY)")
+        .unwrap();
     let opts = options(&server, "repl", "s3cret");
-    let semi = ReplicaOptions { semi_sync: true, heartbeat_period: Duration::from_secs(1), ..ReplicaOptions::default() };
-    let mut stream = Connection::connect(&opts).await.unwrap().start_replication(&semi).await.unwrap();
+    let semi = ReplicaOptions {
+        semi_sync: true,
+        heartbeat_period: Duration::from_secs(1),
+        ..ReplicaOptions::default()
+    };
+    let mut stream = Connection::connect(&opts)
+        .await
+        .unwrap()
+        .start_replication(&semi)
+        .await
+        .unwrap();
     assert!(stream.is_semi_sync());
     stream_to_end_of_binlog(&server, &mut stream).await;
     let status = |name: &str| -> u64 {
@@ -418,7 +598,10 @@ async fn semi_sync_ack_only_when_told() {
     // wait until the source counts us as a semi-sync client
     let t = Instant::now();
     while status("RPL_SEMI_SYNC_MASTER_CLIENTS") == 0 {
-        assert!(t.elapsed() < Duration::from_secs(10), "never registered as a semi-sync client");
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "never registered as a semi-sync client"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
@@ -431,7 +614,12 @@ async fn semi_sync_ack_only_when_told() {
         std::thread::spawn(move || {
             let t = Instant::now();
             let out = std::process::Command::new("mariadb")
-                .args(["--no-defaults", &format!("--socket={}", sock.display()), "-uroot", "-e"])
+                .args([
+                    "--no-defaults",
+                    &format!("--socket={}", sock.display()),
+                    "-uroot",
+                    "-e",
+                ])
                 .arg(format!("INSERT INTO s.t VALUES ({v})"))
                 .output()
                 .unwrap();
@@ -465,7 +653,10 @@ async fn semi_sync_ack_only_when_told() {
         client.join().unwrap();
     }
     yes_before = status("RPL_SEMI_SYNC_MASTER_YES_TX");
-    assert!(yes_before > 0, "no commit was ever acknowledged as semi-sync");
+    assert!(
+        yes_before > 0,
+        "no commit was ever acknowledged as semi-sync"
+    );
     let client = acked_commit();
     let mut acked = 0;
     while acked == 0 {
@@ -483,7 +674,9 @@ async fn semi_sync_ack_only_when_told() {
         assert!(
             t.elapsed() < Duration::from_secs(5),
             "the source never counted the ack: {:?} (took {took:?})",
-            server.sql_rows("SHOW GLOBAL STATUS LIKE 'rpl_semi%'").unwrap()
+            server
+                .sql_rows("SHOW GLOBAL STATUS LIKE 'rpl_semi%'")
+                .unwrap()
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -500,7 +693,10 @@ async fn semi_sync_ack_only_when_told() {
         }
     }
     let took = client.join().unwrap();
-    assert!(took >= Duration::from_millis(2900), "un-acked commit returned after {took:?}");
+    assert!(
+        took >= Duration::from_millis(2900),
+        "un-acked commit returned after {took:?}"
+    );
     assert!(status("RPL_SEMI_SYNC_MASTER_NO_TX") > no_before);
 }
 
@@ -511,7 +707,9 @@ async fn compressed_protocol_stream() {
     server.flush_binary_logs().unwrap();
     let mut opts = options(&server, "repl", "s3cret");
     opts.compress = true;
-    let events = collect(&opts, &replica(StartPosition::Oldest)).await.unwrap();
+    let events = collect(&opts, &replica(StartPosition::Oldest))
+        .await
+        .unwrap();
     let rebuilt = check_against_source(&server, &events);
     assert_files_identical(&server, &rebuilt, 2);
 }

@@ -39,18 +39,29 @@ impl std::str::FromStr for SyncPolicy {
     type Err = Error;
     /// `commit`, `<N>ms` or `<N>b`/`<N>kib`/`<N>mib`.
     fn from_str(s: &str) -> Result<Self> {
-        let bad = || Error::Usage(format!("sync policy {s:?}: expected commit, <N>ms or <N>kib/<N>mib/<N>b"));
+        let bad = || {
+            Error::Usage(format!(
+                "sync policy {s:?}: expected commit, <N>ms or <N>kib/<N>mib/<N>b"
+            ))
+        };
         let s = s.trim().to_ascii_lowercase();
         if s == "commit" {
             return Ok(SyncPolicy::EveryCommit);
         }
-        let num = |suffix: &str| s.strip_suffix(suffix).and_then(|n| n.trim().parse::<u64>().ok());
+        let num = |suffix: &str| {
+            s.strip_suffix(suffix)
+                .and_then(|n| n.trim().parse::<u64>().ok())
+        };
         if let Some(ms) = num("ms") {
             return Ok(SyncPolicy::Interval(Duration::from_millis(ms)));
         }
         for (suffix, mul) in [("mib", 1 << 20), ("kib", 1 << 10), ("b", 1)] {
             if let Some(n) = num(suffix) {
-                return n.checked_mul(mul).filter(|&b| b > 0).map(SyncPolicy::Bytes).ok_or_else(bad);
+                return n
+                    .checked_mul(mul)
+                    .filter(|&b| b > 0)
+                    .map(SyncPolicy::Bytes)
+                    .ok_or_else(bad);
             }
         }
         Err(bad())
@@ -73,7 +84,12 @@ pub struct SinkOptions {
 
 impl Default for SinkOptions {
     fn default() -> Self {
-        SinkOptions { sync: SyncPolicy::EveryCommit, compress: false, checkpoint_bytes: 1 << 20, state_interval: Duration::from_secs(1) }
+        SinkOptions {
+            sync: SyncPolicy::EveryCommit,
+            compress: false,
+            checkpoint_bytes: 1 << 20,
+            state_interval: Duration::from_secs(1),
+        }
     }
 }
 
@@ -196,7 +212,11 @@ impl Archive {
     }
 
     /// [`Archive::open`] with another [`FileIo`] (fault injection in tests).
-    pub fn open_with_io(dir: &Path, options: SinkOptions, file_io: Box<dyn FileIo>) -> Result<(Archive, Recovery)> {
+    pub fn open_with_io(
+        dir: &Path,
+        options: SinkOptions,
+        file_io: Box<dyn FileIo>,
+    ) -> Result<(Archive, Recovery)> {
         create_dir(dir)?;
         let mut recovery = Recovery::default();
         let mut names = Self::data_files(dir)?;
@@ -204,7 +224,10 @@ impl Archive {
         // the original is authoritative, the copy goes (it is made again when sealing).
         let doubles: Vec<String> = names
             .iter()
-            .filter(|n| n.strip_suffix(".gz").is_some_and(|base| names.iter().any(|m| m == base)))
+            .filter(|n| {
+                n.strip_suffix(".gz")
+                    .is_some_and(|base| names.iter().any(|m| m == base))
+            })
             .cloned()
             .collect();
         for gz in doubles {
@@ -218,7 +241,10 @@ impl Archive {
         }
         let mut index = match Index::load(dir) {
             Ok(Some(index)) => index,
-            Ok(None) if names.is_empty() => Index { version: crate::index::INDEX_VERSION, files: Vec::new() },
+            Ok(None) if names.is_empty() => Index {
+                version: crate::index::INDEX_VERSION,
+                files: Vec::new(),
+            },
             Ok(None) => {
                 recovery.index_rebuilt = Some("index missing".into());
                 Index::default()
@@ -230,7 +256,9 @@ impl Archive {
         };
         let listed: Vec<String> = index.files.iter().map(FileEntry::stored_name).collect();
         let unlisted: Vec<&String> = names.iter().filter(|n| !listed.contains(n)).collect();
-        let newer = |n: &&String| listed.last().is_none_or(|l| n.as_str() > l.as_str()) && !n.ends_with(".gz");
+        let newer = |n: &&String| {
+            listed.last().is_none_or(|l| n.as_str() > l.as_str()) && !n.ends_with(".gz")
+        };
         if recovery.index_rebuilt.is_none() && !unlisted.is_empty() && unlisted.iter().all(newer) {
             // A crash after creating a file and before recording it: index just the new files.
             for n in &unlisted {
@@ -242,11 +270,21 @@ impl Archive {
         }
         // Files followed by others are complete: seal any left unsealed by a crash.
         let n = index.files.len();
-        for entry in index.files.iter_mut().take(n.saturating_sub(1)).filter(|e| !e.sealed && !e.compressed) {
+        for entry in index
+            .files
+            .iter_mut()
+            .take(n.saturating_sub(1))
+            .filter(|e| !e.sealed && !e.compressed)
+        {
             let path = dir.join(&entry.name);
-            let s = crate::scan::scan_file(&path, &entry.name, &entry.holes, options.checkpoint_bytes)?;
+            let s =
+                crate::scan::scan_file(&path, &entry.name, &entry.holes, options.checkpoint_bytes)?;
             if let Some(Damage::Corrupt { offset, reason }) = &s.damage {
-                return Err(Error::Corrupt { path, offset: *offset, reason: reason.clone() });
+                return Err(Error::Corrupt {
+                    path,
+                    offset: *offset,
+                    reason: reason.clone(),
+                });
             }
             *entry = s.entry;
             seal::seal(dir, entry, options.compress)?;
@@ -255,7 +293,13 @@ impl Archive {
             return Err(Error::Corrupt {
                 path: dir.join(INDEX_FILE),
                 offset: 0,
-                reason: format!("the index lists files that are missing: {:?}", listed.iter().filter(|n| !names.contains(n)).collect::<Vec<_>>()),
+                reason: format!(
+                    "the index lists files that are missing: {:?}",
+                    listed
+                        .iter()
+                        .filter(|n| !names.contains(n))
+                        .collect::<Vec<_>>()
+                ),
             });
         }
         if let Some(why) = &recovery.index_rebuilt {
@@ -269,11 +313,18 @@ impl Archive {
             let len = std::fs::metadata(&path).map_err(io("stat", &path))?.len();
             let mut magic = [0u8; 4];
             let has_magic = len >= 4
-                && File::open(&path).and_then(|f| std::os::unix::fs::FileExt::read_exact_at(&f, &mut magic, 0)).is_ok()
+                && File::open(&path)
+                    .and_then(|f| std::os::unix::fs::FileExt::read_exact_at(&f, &mut magic, 0))
+                    .is_ok()
                 && &magic == MAGIC;
             if len < 4 || (!has_magic && magic.iter().all(|&b| b == 0)) {
                 warn!(file = %last.name, bytes = len, "removing a file left empty by a crash");
-                recovery.truncated.push(Truncation { file: last.name.clone(), from: len, to: 0, reason: "file created but its magic never written".into() });
+                recovery.truncated.push(Truncation {
+                    file: last.name.clone(),
+                    from: len,
+                    to: 0,
+                    reason: "file created but its magic never written".into(),
+                });
                 std::fs::remove_file(&path).map_err(io("remove", &path))?;
                 sync_dir(dir)?;
                 index.files.pop();
@@ -285,9 +336,18 @@ impl Archive {
             if !last.sealed {
                 let path = dir.join(&last.name);
                 let file_len = std::fs::metadata(&path).map_err(io("stat", &path))?.len();
-                let s = crate::scan::scan_file(&path, &last.name, &last.holes, options.checkpoint_bytes)?;
+                let s = crate::scan::scan_file(
+                    &path,
+                    &last.name,
+                    &last.holes,
+                    options.checkpoint_bytes,
+                )?;
                 if let Some(Damage::Corrupt { offset, reason }) = &s.damage {
-                    return Err(Error::Corrupt { path, offset: *offset, reason: reason.clone() });
+                    return Err(Error::Corrupt {
+                        path,
+                        offset: *offset,
+                        reason: reason.clone(),
+                    });
                 }
                 if file_len > s.last_boundary {
                     let reason = match &s.damage {
@@ -304,7 +364,12 @@ impl Archive {
                         f.set_len(to).map_err(io("truncate", &path))?;
                     }
                     f.sync_all().map_err(io("fsync", &path))?;
-                    recovery.truncated.push(Truncation { file: last.name.clone(), from: file_len, to, reason });
+                    recovery.truncated.push(Truncation {
+                        file: last.name.clone(),
+                        from: file_len,
+                        to,
+                        reason,
+                    });
                 }
                 *last = s.entry;
                 last.size = s.last_boundary.max(if file_len >= 4 { 4 } else { 0 });
@@ -348,7 +413,12 @@ impl Archive {
         for entry in std::fs::read_dir(dir).map_err(io("list", dir))? {
             let entry = entry.map_err(io("list", dir))?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            if is_data_file(&name) && entry.file_type().map_err(io("stat", &entry.path()))?.is_file() {
+            if is_data_file(&name)
+                && entry
+                    .file_type()
+                    .map_err(io("stat", &entry.path()))?
+                    .is_file()
+            {
                 names.push(name);
             }
         }
@@ -363,15 +433,27 @@ impl Archive {
             let (_name, s, compressed) = match stored.strip_suffix(".gz") {
                 Some(base) => {
                     let data = seal::gunzip(&path)?;
-                    (base.to_owned(), scan(&path, base, &data, &[], checkpoint_bytes), true)
+                    (
+                        base.to_owned(),
+                        scan(&path, base, &data, &[], checkpoint_bytes),
+                        true,
+                    )
                 }
-                None => (stored.clone(), crate::scan::scan_file(&path, stored, &[], checkpoint_bytes)?, false),
+                None => (
+                    stored.clone(),
+                    crate::scan::scan_file(&path, stored, &[], checkpoint_bytes)?,
+                    false,
+                ),
             };
             let mut entry = s.entry;
             let last = i + 1 == names.len();
             if !last || entry.next_file.is_some() {
                 if let Some(Damage::Corrupt { offset, reason }) = &s.damage {
-                    return Err(Error::Corrupt { path, offset: *offset, reason: reason.clone() });
+                    return Err(Error::Corrupt {
+                        path,
+                        offset: *offset,
+                        reason: reason.clone(),
+                    });
                 }
                 entry.sealed = true;
                 entry.size = s.end;
@@ -384,7 +466,10 @@ impl Archive {
             }
             files.push(entry);
         }
-        let index = Index { version: crate::index::INDEX_VERSION, files };
+        let index = Index {
+            version: crate::index::INDEX_VERSION,
+            files,
+        };
         index.save(dir)?;
         Ok(index)
     }
@@ -394,7 +479,11 @@ impl Archive {
         let (file, offset, ts) = match (&self.active, self.index.files.last()) {
             (Some(a), _) => {
                 g.merge(&a.gtids_at_sync());
-                (a.name.clone(), a.durable_offset(), a.boundary_entry.last_timestamp)
+                (
+                    a.name.clone(),
+                    a.durable_offset(),
+                    a.boundary_entry.last_timestamp,
+                )
             }
             (None, Some(f)) => {
                 if !f.sealed {
@@ -434,10 +523,16 @@ impl Archive {
         let last = self.index.files.last()?;
         if self.active.is_none() && last.sealed {
             if let Some(next) = &last.next_file {
-                return Some(ResumePoint { file: next.clone(), offset: 4 });
+                return Some(ResumePoint {
+                    file: next.clone(),
+                    offset: 4,
+                });
             }
         }
-        Some(ResumePoint { file: self.durable.file.clone(), offset: self.durable.offset })
+        Some(ResumePoint {
+            file: self.durable.file.clone(),
+            offset: self.durable.offset,
+        })
     }
 
     /// Gives the format description the source re-sends (with `log_pos` 0) when a stream
@@ -451,7 +546,9 @@ impl Archive {
     /// body. A mismatch means the source is not the server this archive was made from (or
     /// it was re-initialised and reused its file names). Files not in the archive pass.
     pub fn check_format_description(&self, file: &str, raw: &[u8]) -> Result<()> {
-        let Some(entry) = self.index.get(file) else { return Ok(()) };
+        let Some(entry) = self.index.get(file) else {
+            return Ok(());
+        };
         if entry.compressed || raw.len() < 23 {
             return Ok(());
         }
@@ -497,10 +594,16 @@ impl Archive {
             return self.reset_to_durable();
         }
         self.sync()?;
-        let Some(a) = self.active.as_mut() else { return Ok(()) };
+        let Some(a) = self.active.as_mut() else {
+            return Ok(());
+        };
         if a.written > a.boundary {
-            a.file.set_len(a.boundary).map_err(io("truncate", &a.path))?;
-            a.file.seek(SeekFrom::Start(a.boundary)).map_err(io("seek", &a.path))?;
+            a.file
+                .set_len(a.boundary)
+                .map_err(io("truncate", &a.path))?;
+            a.file
+                .seek(SeekFrom::Start(a.boundary))
+                .map_err(io("seek", &a.path))?;
             a.file.sync_all().map_err(io("fsync", &a.path))?;
             info!(file = %a.name, from = a.written, to = a.boundary, "incomplete transaction dropped; the source sends it again");
             a.written = a.boundary;
@@ -539,9 +642,16 @@ impl Archive {
     /// in stream order; a new file name switches files (sealing the previous one).
     pub fn append(&mut self, file: &str, offset: u64, raw: &[u8]) -> Result<Appended> {
         if self.poisoned {
-            return Err(Error::Usage("the archive had a write error: call reset_to_durable and resume".into()));
+            return Err(Error::Usage(
+                "the archive had a write error: call reset_to_durable and resume".into(),
+            ));
         }
-        if file.is_empty() || file.contains('/') || file.starts_with('.') || !is_data_file(file) || file.ends_with(".gz") {
+        if file.is_empty()
+            || file.contains('/')
+            || file.starts_with('.')
+            || !is_data_file(file)
+            || file.ends_with(".gz")
+        {
             return Err(Error::Usage(format!("unsafe binlog file name {file:?}")));
         }
         let mut appended = Appended::default();
@@ -551,7 +661,9 @@ impl Archive {
             }
             self.open_active(file, offset)?;
         }
-        let Some(a) = self.active.as_mut() else { return Err(Error::Usage("no active file".into())) };
+        let Some(a) = self.active.as_mut() else {
+            return Err(Error::Usage("no active file".into()));
+        };
         if offset != a.written {
             let skip = a.events >= 1 && !a.tracker.in_transaction() && offset > a.written;
             if !skip {
@@ -563,20 +675,34 @@ impl Archive {
             // A GTID start: the source skipped to the first wanted transaction. Zeros (a
             // sparse hole) keep every later event at the source's offset.
             a.file.set_len(offset).map_err(io("extend", &a.path))?;
-            a.file.seek(SeekFrom::Start(offset)).map_err(io("seek", &a.path))?;
+            a.file
+                .seek(SeekFrom::Start(offset))
+                .map_err(io("seek", &a.path))?;
             a.entry.holes.push([a.written, offset]);
             a.boundary_entry.holes = a.entry.holes.clone();
-            warn!(file, from = a.written, to = offset, "the source skipped a range: hole in the archived file");
+            warn!(
+                file,
+                from = a.written,
+                to = offset,
+                "the source skipped a range: hole in the archived file"
+            );
             a.written = offset;
             a.boundary = offset;
         }
         // Check and classify before writing: bad bytes never reach the archive.
-        let event = classify(&mut a.decoder, offset, raw).map_err(|e| Error::Usage(format!("{file}: refusing event at {offset}: {e}")))?;
+        let event = classify(&mut a.decoder, offset, raw)
+            .map_err(|e| Error::Usage(format!("{file}: refusing event at {offset}: {e}")))?;
         let path = a.path.clone();
         if let Err(e) = self.io.write_all(&mut a.file, raw) {
-            return self.poison(Error::Io { op: "write", path, source: e });
+            return self.poison(Error::Io {
+                op: "write",
+                path,
+                source: e,
+            });
         }
-        let Some(a) = self.active.as_mut() else { return Err(Error::Usage("no active file".into())) };
+        let Some(a) = self.active.as_mut() else {
+            return Err(Error::Usage("no active file".into()));
+        };
         a.written += raw.len() as u64;
         a.events += 1;
         let ts = event.header.timestamp;
@@ -605,7 +731,11 @@ impl Archive {
             a.entry.gtids = a.gtids.ranges();
             if a.written - a.last_checkpoint >= self.options.checkpoint_bytes {
                 a.last_checkpoint = a.written;
-                a.entry.checkpoints.push(Checkpoint { offset: a.written, timestamp: a.entry.last_timestamp, gtid: gtid_text(a.open_gtid.as_ref()) });
+                a.entry.checkpoints.push(Checkpoint {
+                    offset: a.written,
+                    timestamp: a.entry.last_timestamp,
+                    gtid: gtid_text(a.open_gtid.as_ref()),
+                });
             }
             a.boundary_entry = a.entry.clone();
             if a.unsynced_since.is_none() && a.boundary > a.synced {
@@ -629,11 +759,17 @@ impl Archive {
         let path = self.dir.join(name);
         let existing = self.index.get(name).cloned();
         let mut decoder = Decoder::new();
-        decoder.set_options(DecoderOptions { verify_checksums: true, max_event_size: MAX_EVENT_SIZE, ..DecoderOptions::default() });
+        decoder.set_options(DecoderOptions {
+            verify_checksums: true,
+            max_event_size: MAX_EVENT_SIZE,
+            ..DecoderOptions::default()
+        });
         let (mut file, entry, tracker_events) = match existing {
             Some(entry) => {
                 if entry.sealed {
-                    return Err(Error::Usage(format!("{name} is sealed in the archive; the stream must resume after it")));
+                    return Err(Error::Usage(format!(
+                        "{name} is sealed in the archive; the stream must resume after it"
+                    )));
                 }
                 if entry.size != offset {
                     return Err(Error::Usage(format!(
@@ -644,11 +780,17 @@ impl Archive {
                 let file = open_rw(&path)?;
                 let len = file.metadata().map_err(io("stat", &path))?.len();
                 if len != entry.size {
-                    return Err(Error::Corrupt { path, offset: entry.size, reason: format!("file is {len} bytes, the index says {}", entry.size) });
+                    return Err(Error::Corrupt {
+                        path,
+                        offset: entry.size,
+                        reason: format!("file is {len} bytes, the index says {}", entry.size),
+                    });
                 }
                 // Re-read the format description so that checksums can be verified.
                 let mut head = [0u8; 19];
-                if len >= 23 && std::os::unix::fs::FileExt::read_exact_at(&file, &mut head, 4).is_ok() {
+                if len >= 23
+                    && std::os::unix::fs::FileExt::read_exact_at(&file, &mut head, 4).is_ok()
+                {
                     let n = u64::from(u32::from_le_bytes([head[9], head[10], head[11], head[12]]));
                     if (19..=MAX_EVENT_SIZE).contains(&n) && 4 + n <= len {
                         let mut fde = vec![0u8; n as usize];
@@ -666,7 +808,8 @@ impl Archive {
                 let compress = self.options.compress;
                 if let Some(prev) = self.index.files.last_mut().filter(|p| !p.sealed) {
                     seal::seal(&dir, prev, compress)?;
-                    self.past_gtids.merge(&GtidTracker::from_ranges(&prev.gtids));
+                    self.past_gtids
+                        .merge(&GtidTracker::from_ranges(&prev.gtids));
                 }
                 let file = open_rw(&path)?;
                 let mut start = 4u64;
@@ -683,14 +826,21 @@ impl Archive {
                 let mut f = file;
                 f.set_len(0).map_err(io("truncate", &path))?;
                 if let Err(e) = self.io.write_all(&mut f, &head) {
-                    return self.poison(Error::Io { op: "write", path, source: e });
+                    return self.poison(Error::Io {
+                        op: "write",
+                        path,
+                        source: e,
+                    });
                 }
                 if start > head.len() as u64 {
                     f.set_len(start).map_err(io("extend", &path))?;
                 }
                 f.sync_all().map_err(io("fsync", &path))?;
                 sync_dir(&self.dir)?;
-                let mut entry = FileEntry { size: start, ..FileEntry::new(name) };
+                let mut entry = FileEntry {
+                    size: start,
+                    ..FileEntry::new(name)
+                };
                 if start > head.len() as u64 {
                     entry.holes.push([head.len() as u64, start]);
                 }
@@ -700,7 +850,8 @@ impl Archive {
                 (f, entry, if start > 4 { 1 } else { 0 })
             }
         };
-        file.seek(SeekFrom::Start(offset)).map_err(io("seek", &path))?;
+        file.seek(SeekFrom::Start(offset))
+            .map_err(io("seek", &path))?;
         let gtids = GtidTracker::from_ranges(&entry.gtids);
         let synced_gtids_init = gtids.clone();
         self.active = Some(Active {
@@ -720,7 +871,10 @@ impl Archive {
             boundary_entry: entry.clone(),
             synced_boundary: offset,
             synced_gtids: synced_gtids_init,
-            synced_entry: FileEntry { size: offset, ..entry.clone() },
+            synced_entry: FileEntry {
+                size: offset,
+                ..entry.clone()
+            },
             entry,
         });
         Ok(())
@@ -732,20 +886,25 @@ impl Archive {
             return Ok(None);
         }
         self.sync()?;
-        let Some(a) = self.active.take() else { return Ok(None) };
+        let Some(a) = self.active.take() else {
+            return Ok(None);
+        };
         let mut entry = a.boundary_entry.clone();
         entry.size = a.boundary;
         if a.boundary != a.written {
             // The source moved to another file in the middle of a transaction (it crashed):
             // drop the incomplete tail; the source never committed it.
-            a.file.set_len(a.boundary).map_err(io("truncate", &a.path))?;
+            a.file
+                .set_len(a.boundary)
+                .map_err(io("truncate", &a.path))?;
             a.file.sync_all().map_err(io("fsync", &a.path))?;
             warn!(file = %a.name, from = a.written, to = a.boundary, "the source left the file mid-transaction: tail dropped");
         }
         drop(a.file);
         let name = entry.name.clone();
         seal::seal(&self.dir, &mut entry, self.options.compress)?;
-        self.past_gtids.merge(&GtidTracker::from_ranges(&entry.gtids));
+        self.past_gtids
+            .merge(&GtidTracker::from_ranges(&entry.gtids));
         if let Some(e) = self.index.get_mut(&name) {
             *e = entry;
         }
@@ -780,13 +939,21 @@ impl Archive {
 
     /// fsyncs the active file: every complete transaction appended so far becomes durable.
     pub fn sync(&mut self) -> Result<&Durable> {
-        let Some(a) = self.active.as_mut() else { return Ok(&self.durable) };
+        let Some(a) = self.active.as_mut() else {
+            return Ok(&self.durable);
+        };
         if a.synced < a.written {
             if let Err(e) = self.io.sync_data(&a.file) {
                 let path = a.path.clone();
-                return self.poison(Error::Io { op: "fsync", path, source: e });
+                return self.poison(Error::Io {
+                    op: "fsync",
+                    path,
+                    source: e,
+                });
             }
-            let Some(a) = self.active.as_mut() else { return Ok(&self.durable) };
+            let Some(a) = self.active.as_mut() else {
+                return Ok(&self.durable);
+            };
             a.synced = a.written;
             a.unsynced_since = None;
             a.synced_boundary = a.boundary;
@@ -816,8 +983,10 @@ impl Archive {
     }
 
     fn save_state(&self) -> Result<()> {
-        let data = serde_json::to_vec_pretty(&self.durable)
-            .map_err(|e| Error::Metadata { path: self.dir.join(STATE_FILE), reason: e.to_string() })?;
+        let data = serde_json::to_vec_pretty(&self.durable).map_err(|e| Error::Metadata {
+            path: self.dir.join(STATE_FILE),
+            reason: e.to_string(),
+        })?;
         atomic_write(&self.dir.join(STATE_FILE), &data)
     }
 }

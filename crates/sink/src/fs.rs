@@ -32,12 +32,18 @@ impl FileIo for OsFileIo {
 
 /// Creates `dir` (and parents) with mode 0700 when missing.
 pub fn create_dir(dir: &Path) -> Result<()> {
-    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(io("create directory", dir))
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(io("create directory", dir))
 }
 
 /// fsyncs a directory, making the creation, removal and renaming of its entries durable.
 pub fn sync_dir(dir: &Path) -> Result<()> {
-    File::open(dir).and_then(|d| d.sync_all()).map_err(io("fsync directory", dir))
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io("fsync directory", dir))
 }
 
 /// Opens (creating with mode 0600 if missing) a file for reading and appending.

@@ -78,8 +78,14 @@ impl GtidTracker {
     pub fn from_ranges(r: &GtidRanges) -> Self {
         let mut t = GtidTracker::default();
         for m in &r.mariadb {
-            t.maria.entry((m.domain, m.server)).or_default().push((m.first, m.last));
-            let last = t.last_per_domain.entry(m.domain).or_insert((m.server, m.last));
+            t.maria
+                .entry((m.domain, m.server))
+                .or_default()
+                .push((m.first, m.last));
+            let last = t
+                .last_per_domain
+                .entry(m.domain)
+                .or_insert((m.server, m.last));
             if m.last >= last.1 {
                 *last = (m.server, m.last);
             }
@@ -93,7 +99,11 @@ impl GtidTracker {
     /// Records one committed transaction's GTID.
     pub fn add(&mut self, gtid: &TxGtid) {
         match gtid {
-            TxGtid::Maria { domain, server, seq } => {
+            TxGtid::Maria {
+                domain,
+                server,
+                seq,
+            } => {
                 let list = self.maria.entry((*domain, *server)).or_default();
                 match list.last_mut() {
                     Some(last) if last.1.checked_add(1) == Some(*seq) => last.1 = *seq,
@@ -139,10 +149,18 @@ impl GtidTracker {
         let mut mariadb = Vec::new();
         for (&(domain, server), list) in &self.maria {
             for &(first, last) in list {
-                mariadb.push(MariaRange { domain, server, first, last });
+                mariadb.push(MariaRange {
+                    domain,
+                    server,
+                    first,
+                    last,
+                });
             }
         }
-        GtidRanges { mariadb, mysql: self.mysql.to_string() }
+        GtidRanges {
+            mariadb,
+            mysql: self.mysql.to_string(),
+        }
     }
 
     /// MariaDB resume position: the last GTID of each domain, as `@@gtid_binlog_pos`

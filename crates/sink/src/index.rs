@@ -115,12 +115,23 @@ impl Index {
         let data = match std::fs::read(&path) {
             Ok(d) => d,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => return Err(Error::Io { op: "read", path, source }),
+            Err(source) => {
+                return Err(Error::Io {
+                    op: "read",
+                    path,
+                    source,
+                })
+            }
         };
-        let index: Index = serde_json::from_slice(&data)
-            .map_err(|e| Error::Metadata { path: path.clone(), reason: format!("damaged index: {e}") })?;
+        let index: Index = serde_json::from_slice(&data).map_err(|e| Error::Metadata {
+            path: path.clone(),
+            reason: format!("damaged index: {e}"),
+        })?;
         if index.version != INDEX_VERSION {
-            return Err(Error::Metadata { path, reason: format!("unknown index version {}", index.version) });
+            return Err(Error::Metadata {
+                path,
+                reason: format!("unknown index version {}", index.version),
+            });
         }
         Ok(Some(index))
     }
@@ -128,8 +139,10 @@ impl Index {
     /// Writes `DIR/index.json` atomically.
     pub fn save(&self, dir: &Path) -> Result<()> {
         let path = dir.join(INDEX_FILE);
-        let data = serde_json::to_vec_pretty(self)
-            .map_err(|e| Error::Metadata { path: path.clone(), reason: e.to_string() })?;
+        let data = serde_json::to_vec_pretty(self).map_err(|e| Error::Metadata {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
         atomic_write(&path, &data)
     }
 
@@ -142,7 +155,10 @@ impl Index {
     /// transaction boundary in it (the last checkpoint before that time, else the file's
     /// first event). `None` when every archived event is older.
     pub fn locate_time(&self, timestamp: u32) -> Option<(&FileEntry, u64)> {
-        let file = self.files.iter().find(|f| f.last_timestamp >= timestamp && f.size > 4)?;
+        let file = self
+            .files
+            .iter()
+            .find(|f| f.last_timestamp >= timestamp && f.size > 4)?;
         let offset = file
             .checkpoints
             .iter()
@@ -154,22 +170,37 @@ impl Index {
 
     /// Where to start reading to find the MariaDB transaction `domain-server-seq`: the file
     /// whose GTID ranges hold it and the last checkpoint before it. `None` if not archived.
-    pub fn locate_mariadb_gtid(&self, domain: u32, server: u32, seq: u64) -> Option<(&FileEntry, u64)> {
+    pub fn locate_mariadb_gtid(
+        &self,
+        domain: u32,
+        server: u32,
+        seq: u64,
+    ) -> Option<(&FileEntry, u64)> {
         let file = self.files.iter().find(|f| {
-            f.gtids.mariadb.iter().any(|r| r.domain == domain && r.server == server && r.first <= seq && seq <= r.last)
+            f.gtids.mariadb.iter().any(|r| {
+                r.domain == domain && r.server == server && r.first <= seq && seq <= r.last
+            })
         })?;
         let before = |c: &&Checkpoint| {
             let mut it = c.gtid.splitn(3, '-');
             let (d, s, q) = (it.next(), it.next(), it.next());
             matches!((d.and_then(|d| d.parse::<u32>().ok()), s, q.and_then(|q| q.parse::<u64>().ok())), (Some(cd), Some(_), Some(cq)) if cd == domain && cq < seq)
         };
-        let offset = file.checkpoints.iter().rfind(before).map_or(4, |c| c.offset);
+        let offset = file
+            .checkpoints
+            .iter()
+            .rfind(before)
+            .map_or(4, |c| c.offset);
         Some((file, offset))
     }
 
     /// The file holding source position `name:offset`, if archived (offsets are 64-bit).
     pub fn locate_position(&self, name: &str, offset: u64) -> Option<&FileEntry> {
-        self.get(name).filter(|f| offset >= 4 && offset <= f.size && !f.holes.iter().any(|h| h[0] < offset && offset < h[1]))
+        self.get(name).filter(|f| {
+            offset >= 4
+                && offset <= f.size
+                && !f.holes.iter().any(|h| h[0] < offset && offset < h[1])
+        })
     }
 
     /// The entry for `name`, mutable.

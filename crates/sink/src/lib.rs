@@ -24,6 +24,8 @@ pub mod status;
 pub mod txn;
 pub mod verify;
 
-pub use archive::{Appended, Archive, Durable, Recovery, ResumePoint, SinkOptions, SyncPolicy, Truncation};
+pub use archive::{
+    Appended, Archive, Durable, Recovery, ResumePoint, SinkOptions, SyncPolicy, Truncation,
+};
 pub use error::{Error, Result};
 pub use verify::{verify_archive, VerifyReport};

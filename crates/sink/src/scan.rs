@@ -57,7 +57,11 @@ pub struct Scan {
 
 /// One event classified for the sink: fully decoded when it matters for transaction
 /// boundaries, otherwise only its checksum verified.
-pub(crate) fn classify<'a>(decoder: &mut Decoder, pos: u64, raw: &'a [u8]) -> binvault_parser::Result<Event<'a>> {
+pub(crate) fn classify<'a>(
+    decoder: &mut Decoder,
+    pos: u64,
+    raw: &'a [u8],
+) -> binvault_parser::Result<Event<'a>> {
     let header = EventHeader::parse(raw).map_err(|e| e.rebase(pos))?;
     let ty = decoder.format().event_type(header.type_code);
     let decode = matches!(
@@ -88,7 +92,15 @@ pub(crate) fn classify<'a>(decoder: &mut Decoder, pos: u64, raw: &'a [u8]) -> bi
     let body = &raw[header_len..raw.len() - crc];
     // Context, rows and payload events only need to keep the transaction open, which
     // `EventData::Other` does; TRANSACTION_PAYLOAD ends one, so it is marked by type below.
-    Ok(Event { pos, header, event_type: ty, raw, body_offset: header_len, body, data: EventData::Other(body) })
+    Ok(Event {
+        pos,
+        header,
+        event_type: ty,
+        raw,
+        body_offset: header_len,
+        body,
+        data: EventData::Other(body),
+    })
 }
 
 /// Feeds one event to the tracker, treating a TRANSACTION_PAYLOAD (kept undecoded) as the
@@ -123,7 +135,9 @@ impl Source for &[u8] {
     }
     fn read_at(&self, pos: u64, buf: &mut [u8]) -> std::io::Result<()> {
         let start = usize::try_from(pos).map_err(|_| std::io::ErrorKind::UnexpectedEof)?;
-        let src = self.get(start..start + buf.len()).ok_or(std::io::ErrorKind::UnexpectedEof)?;
+        let src = self
+            .get(start..start + buf.len())
+            .ok_or(std::io::ErrorKind::UnexpectedEof)?;
         buf.copy_from_slice(src);
         Ok(())
     }
@@ -169,9 +183,9 @@ fn event_at(src: &dyn Source, c: u64) -> bool {
     let mut head = [0u8; 19];
     c + 19 <= src.len()
         && src.read_at(c, &mut head).is_ok()
-        && EventHeader::parse(&head)
-            .ok()
-            .is_some_and(|h| h.event_size >= 19 && h.log_pos == (c + u64::from(h.event_size)) as u32)
+        && EventHeader::parse(&head).ok().is_some_and(|h| {
+            h.event_size >= 19 && h.log_pos == (c + u64::from(h.event_size)) as u32
+        })
 }
 
 /// After a boundary, where the next event starts past a run of zeros (a hole the source
@@ -198,7 +212,13 @@ fn find_after_hole(src: &dyn Source, from: u64) -> std::io::Result<Option<u64>> 
 }
 
 /// Scans `data`, the content of the archived file `name` (see [`scan_source`]).
-pub fn scan(path: &Path, name: &str, data: &[u8], holes: &[[u64; 2]], checkpoint_bytes: u64) -> Scan {
+pub fn scan(
+    path: &Path,
+    name: &str,
+    data: &[u8],
+    holes: &[[u64; 2]],
+    checkpoint_bytes: u64,
+) -> Scan {
     match scan_source(path, name, &data, holes, checkpoint_bytes) {
         Ok(s) => s,
         Err(e) => Scan {
@@ -206,14 +226,22 @@ pub fn scan(path: &Path, name: &str, data: &[u8], holes: &[[u64; 2]], checkpoint
             gtids: GtidTracker::default(),
             end: 0,
             last_boundary: 0,
-            damage: Some(Damage::Corrupt { offset: 0, reason: e.to_string() }),
+            damage: Some(Damage::Corrupt {
+                offset: 0,
+                reason: e.to_string(),
+            }),
             events: 0,
         },
     }
 }
 
 /// Scans the archived file at `path` without reading it into memory.
-pub fn scan_file(path: &Path, name: &str, holes: &[[u64; 2]], checkpoint_bytes: u64) -> crate::Result<Scan> {
+pub fn scan_file(
+    path: &Path,
+    name: &str,
+    holes: &[[u64; 2]],
+    checkpoint_bytes: u64,
+) -> crate::Result<Scan> {
     let file = std::fs::File::open(path).map_err(crate::error::io("open", path))?;
     scan_source(path, name, &file, holes, checkpoint_bytes).map_err(crate::error::io("read", path))
 }
@@ -222,23 +250,53 @@ pub fn scan_file(path: &Path, name: &str, holes: &[[u64; 2]], checkpoint_bytes: 
 /// chain, transactions, timestamps and GTIDs. `holes`: the ranges the index says the
 /// source skipped; without them, a run of zeros where an event should start is taken for a
 /// hole when an event with a matching position follows it.
-pub fn scan_source(path: &Path, name: &str, src: &dyn Source, holes: &[[u64; 2]], checkpoint_bytes: u64) -> std::io::Result<Scan> {
+pub fn scan_source(
+    path: &Path,
+    name: &str,
+    src: &dyn Source,
+    holes: &[[u64; 2]],
+    checkpoint_bytes: u64,
+) -> std::io::Result<Scan> {
     let _ = path;
     let mut entry = FileEntry::new(name);
     let mut gtids = GtidTracker::default();
     let len = src.len();
-    let out = |entry: FileEntry, gtids, end, last_boundary, damage, events| Scan { entry, gtids, end, last_boundary, damage, events };
+    let out = |entry: FileEntry, gtids, end, last_boundary, damage, events| Scan {
+        entry,
+        gtids,
+        end,
+        last_boundary,
+        damage,
+        events,
+    };
     if len < MAGIC.len() as u64 {
-        let damage = Some(Damage::Torn { offset: 0, reason: format!("file of {len} bytes has no complete magic") });
+        let damage = Some(Damage::Torn {
+            offset: 0,
+            reason: format!("file of {len} bytes has no complete magic"),
+        });
         return Ok(out(entry, gtids, 0, 0, damage, 0));
     }
     let mut magic = [0u8; 4];
     src.read_at(0, &mut magic)?;
     if &magic != MAGIC {
-        return Ok(out(entry, gtids, 0, 0, Some(Damage::Corrupt { offset: 0, reason: "not a binlog file (bad magic)".into() }), 0));
+        return Ok(out(
+            entry,
+            gtids,
+            0,
+            0,
+            Some(Damage::Corrupt {
+                offset: 0,
+                reason: "not a binlog file (bad magic)".into(),
+            }),
+            0,
+        ));
     }
     let mut decoder = Decoder::new();
-    decoder.set_options(DecoderOptions { verify_checksums: true, max_event_size: MAX_EVENT_SIZE, ..DecoderOptions::default() });
+    decoder.set_options(DecoderOptions {
+        verify_checksums: true,
+        max_event_size: MAX_EVENT_SIZE,
+        ..DecoderOptions::default()
+    });
     let mut tracker = TxnTracker::new();
     let mut file_gtids = GtidTracker::default();
     let mut pos = 4u64;
@@ -264,7 +322,10 @@ pub fn scan_source(path: &Path, name: &str, src: &dyn Source, holes: &[[u64; 2]]
             if let Some(t) = target {
                 // a hole the index records is sparse: not read back (it may span gigabytes)
                 if t > len || (!known && !all_zero(src, pos, t)?) {
-                    damage = Some(Damage::Corrupt { offset: pos, reason: format!("expected a hole of zeros up to {t}") });
+                    damage = Some(Damage::Corrupt {
+                        offset: pos,
+                        reason: format!("expected a hole of zeros up to {t}"),
+                    });
                     break;
                 }
                 entry.holes.push([pos, t]);
@@ -276,20 +337,27 @@ pub fn scan_source(path: &Path, name: &str, src: &dyn Source, holes: &[[u64; 2]]
             }
         }
         let rest = len - pos;
-        let cut = |reason: String| Damage::Torn { offset: pos, reason };
+        let cut = |reason: String| Damage::Torn {
+            offset: pos,
+            reason,
+        };
         let mut head = [0u8; 19];
         let size = if rest < 19 {
             None
         } else {
             src.read_at(pos, &mut head)?;
-            Some(u64::from(u32::from_le_bytes([head[9], head[10], head[11], head[12]])))
+            Some(u64::from(u32::from_le_bytes([
+                head[9], head[10], head[11], head[12],
+            ])))
         };
         let size = match size {
             None => {
                 damage = Some(if all_zero(src, pos, len)? {
                     cut(format!("{rest} zero bytes at the end of the file"))
                 } else {
-                    cut(format!("event header cut short at the end of the file ({rest} bytes left)"))
+                    cut(format!(
+                        "event header cut short at the end of the file ({rest} bytes left)"
+                    ))
                 });
                 break;
             }
@@ -298,12 +366,17 @@ pub fn scan_source(path: &Path, name: &str, src: &dyn Source, holes: &[[u64; 2]]
                 damage = Some(if all_zero(src, pos + 19, len)? {
                     cut(format!("{rest} zero bytes at the end of the file"))
                 } else {
-                    Damage::Corrupt { offset: pos, reason: format!("bad event header: event size {n}") }
+                    Damage::Corrupt {
+                        offset: pos,
+                        reason: format!("bad event header: event size {n}"),
+                    }
                 });
                 break;
             }
             Some(n) if n > rest => {
-                damage = Some(cut(format!("event of {n} bytes cut short at the end of the file ({rest} bytes left)")));
+                damage = Some(cut(format!(
+                    "event of {n} bytes cut short at the end of the file ({rest} bytes left)"
+                )));
                 break;
             }
             Some(n) => n,
@@ -318,7 +391,10 @@ pub fn scan_source(path: &Path, name: &str, src: &dyn Source, holes: &[[u64; 2]]
                 damage = Some(if all_zero(src, pos + size, len)? {
                     cut(format!("last event unreadable (torn write): {e}"))
                 } else {
-                    Damage::Corrupt { offset: pos, reason: e.to_string() }
+                    Damage::Corrupt {
+                        offset: pos,
+                        reason: e.to_string(),
+                    }
                 });
                 break;
             }
@@ -356,7 +432,11 @@ pub fn scan_source(path: &Path, name: &str, src: &dyn Source, holes: &[[u64; 2]]
             gtids = file_gtids.clone();
             if end - last_checkpoint >= checkpoint_bytes {
                 last_checkpoint = end;
-                entry.checkpoints.push(Checkpoint { offset: end, timestamp: entry.last_timestamp, gtid: gtid_text(last_gtid.as_ref()) });
+                entry.checkpoints.push(Checkpoint {
+                    offset: end,
+                    timestamp: entry.last_timestamp,
+                    gtid: gtid_text(last_gtid.as_ref()),
+                });
             }
         }
     }
@@ -370,7 +450,11 @@ pub fn scan_source(path: &Path, name: &str, src: &dyn Source, holes: &[[u64; 2]]
 pub fn gtid_text(g: Option<&TxGtid>) -> String {
     match g {
         None => String::new(),
-        Some(TxGtid::Maria { domain, server, seq }) => format!("{domain}-{server}-{seq}"),
+        Some(TxGtid::Maria {
+            domain,
+            server,
+            seq,
+        }) => format!("{domain}-{server}-{seq}"),
         Some(TxGtid::Mysql { sid, tag, gno }) => {
             let mut set = binvault_protocol::gtid::MysqlGtidSet::default();
             set.insert(*sid, tag, *gno, *gno);

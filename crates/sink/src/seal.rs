@@ -47,7 +47,9 @@ fn hash_reader(r: &mut impl Read, path: &Path) -> Result<(String, u64)> {
 pub fn gunzip(path: &Path) -> Result<Vec<u8>> {
     let f = File::open(path).map_err(io("open", path))?;
     let mut out = Vec::new();
-    GzDecoder::new(f).read_to_end(&mut out).map_err(io("gunzip", path))?;
+    GzDecoder::new(f)
+        .read_to_end(&mut out)
+        .map_err(io("gunzip", path))?;
     Ok(out)
 }
 
@@ -56,7 +58,9 @@ pub fn gunzip(path: &Path) -> Result<Vec<u8>> {
 /// renamed into place, directory fsynced), and only then the original removed.
 pub fn seal(dir: &Path, entry: &mut FileEntry, compress: bool) -> Result<()> {
     let path = dir.join(&entry.name);
-    File::open(&path).and_then(|f| f.sync_all()).map_err(io("fsync", &path))?;
+    File::open(&path)
+        .and_then(|f| f.sync_all())
+        .map_err(io("fsync", &path))?;
     let (sha, size) = sha256_file(&path)?;
     entry.sha256 = Some(sha.clone());
     entry.size = size;
@@ -78,7 +82,11 @@ pub fn seal(dir: &Path, entry: &mut FileEntry, compress: bool) -> Result<()> {
     let (check, n) = hash_reader(&mut GzDecoder::new(f), &tmp)?;
     if check != sha || n != size {
         let _ = std::fs::remove_file(&tmp);
-        return Err(Error::Corrupt { path: tmp, offset: 0, reason: "compressed copy does not decompress to the original".into() });
+        return Err(Error::Corrupt {
+            path: tmp,
+            offset: 0,
+            reason: "compressed copy does not decompress to the original".into(),
+        });
     }
     std::fs::rename(&tmp, &gz).map_err(io("rename", &gz))?;
     sync_dir(dir)?;

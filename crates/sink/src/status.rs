@@ -36,7 +36,9 @@ pub fn binlog_name_order(a: &str, b: &str) -> Ordering {
     fn key(n: &str) -> (&str, Option<u64>) {
         let n = n.strip_suffix(".gz").unwrap_or(n);
         match n.rsplit_once('.') {
-            Some((base, num)) if !num.is_empty() && num.bytes().all(|c| c.is_ascii_digit()) => (base, num.parse().ok()),
+            Some((base, num)) if !num.is_empty() && num.bytes().all(|c| c.is_ascii_digit()) => {
+                (base, num.parse().ok())
+            }
             _ => (n, None),
         }
     }
@@ -61,7 +63,12 @@ pub fn data_files(dir: &Path) -> Result<Vec<String>> {
     for entry in std::fs::read_dir(dir).map_err(io("list", dir))? {
         let entry = entry.map_err(io("list", dir))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if is_data_file_name(&name) && entry.file_type().map_err(io("stat", &entry.path()))?.is_file() {
+        if is_data_file_name(&name)
+            && entry
+                .file_type()
+                .map_err(io("stat", &entry.path()))?
+                .is_file()
+        {
             names.push(name);
         }
     }
@@ -72,8 +79,11 @@ pub fn data_files(dir: &Path) -> Result<Vec<String>> {
 /// True when `path` starts like a binlog file (`fe 62 69 6e`) or a gzip file.
 fn looks_like_binlog(path: &Path) -> bool {
     let mut head = [0u8; 4];
-    let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).unwrap_or(0);
-    head.get(..n).is_some_and(|h| h == MAGIC || h.starts_with(&GZIP_MAGIC))
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    head.get(..n)
+        .is_some_and(|h| h == MAGIC || h.starts_with(&GZIP_MAGIC))
 }
 
 /// True when `dir` is the directory of one server: it holds `index.json`, `state.json` or
@@ -82,10 +92,14 @@ pub fn is_server_dir(dir: &Path) -> bool {
     if dir.join(INDEX_FILE).is_file() || dir.join(STATE_FILE).is_file() {
         return true;
     }
-    let Ok(entries) = std::fs::read_dir(dir) else { return false };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
     entries.flatten().any(|e| {
         let name = e.file_name().to_string_lossy().into_owned();
-        is_data_file_name(&name) && e.file_type().is_ok_and(|t| t.is_file()) && looks_like_binlog(&e.path())
+        is_data_file_name(&name)
+            && e.file_type().is_ok_and(|t| t.is_file())
+            && looks_like_binlog(&e.path())
     })
 }
 
@@ -95,7 +109,10 @@ pub fn is_server_dir(dir: &Path) -> bool {
 pub fn server_dirs(dir: &Path) -> Result<Vec<PathBuf>> {
     let meta = std::fs::metadata(dir).map_err(io("open archive directory", dir))?;
     if !meta.is_dir() {
-        return Err(Error::Usage(format!("{} is not a directory", dir.display())));
+        return Err(Error::Usage(format!(
+            "{} is not a directory",
+            dir.display()
+        )));
     }
     if is_server_dir(dir) {
         return Ok(vec![dir.to_path_buf()]);
@@ -103,7 +120,12 @@ pub fn server_dirs(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(io("list", dir))? {
         let entry = entry.map_err(io("list", dir))?;
-        if entry.file_type().map_err(io("stat", &entry.path()))?.is_dir() && is_server_dir(&entry.path()) {
+        if entry
+            .file_type()
+            .map_err(io("stat", &entry.path()))?
+            .is_dir()
+            && is_server_dir(&entry.path())
+        {
             out.push(entry.path());
         }
     }
@@ -117,11 +139,20 @@ pub fn load_state(dir: &Path) -> Result<Option<Durable>> {
     let data = match std::fs::read(&path) {
         Ok(d) => d,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(Error::Io { op: "read", path, source }),
+        Err(source) => {
+            return Err(Error::Io {
+                op: "read",
+                path,
+                source,
+            })
+        }
     };
     serde_json::from_slice(&data)
         .map(Some)
-        .map_err(|e| Error::Metadata { path, reason: format!("damaged state: {e}") })
+        .map_err(|e| Error::Metadata {
+            path,
+            reason: format!("damaged state: {e}"),
+        })
 }
 
 /// The index an index rebuild would produce from the files `names` (stored names, in
@@ -135,7 +166,11 @@ pub fn scan_index(dir: &Path, names: &[String]) -> Result<Index> {
         let (s, size, sha) = match stored.strip_suffix(".gz") {
             Some(base) => {
                 let data = seal::gunzip(&path)?;
-                (scan(&path, base, &data, &[], u64::MAX), data.len() as u64, seal::sha256_hex(&data))
+                (
+                    scan(&path, base, &data, &[], u64::MAX),
+                    data.len() as u64,
+                    seal::sha256_hex(&data),
+                )
             }
             None => {
                 let s = scan_file(&path, stored, &[], u64::MAX)?;
@@ -152,7 +187,10 @@ pub fn scan_index(dir: &Path, names: &[String]) -> Result<Index> {
         }
         files.push(entry);
     }
-    Ok(Index { version: INDEX_VERSION, files })
+    Ok(Index {
+        version: INDEX_VERSION,
+        files,
+    })
 }
 
 /// Where a server directory's facts came from.
@@ -194,12 +232,20 @@ pub struct ServerStatus {
 impl ServerStatus {
     /// The directory's name (`server-1`).
     pub fn name(&self) -> String {
-        self.dir.file_name().map_or_else(|| self.dir.display().to_string(), |n| n.to_string_lossy().into_owned())
+        self.dir.file_name().map_or_else(
+            || self.dir.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
     }
 
     /// Timestamp of the last event archived (0 when none).
     pub fn last_timestamp(&self) -> u32 {
-        self.files.iter().map(|f| f.last_timestamp).max().unwrap_or(0).max(self.durable.last_timestamp)
+        self.files
+            .iter()
+            .map(|f| f.last_timestamp)
+            .max()
+            .unwrap_or(0)
+            .max(self.durable.last_timestamp)
     }
 }
 
@@ -215,11 +261,24 @@ pub fn server_status(dir: &Path) -> Result<ServerStatus> {
     let (files, files_source, unlisted, missing) = match index {
         Some(index) => {
             let stored: Vec<String> = index.files.iter().map(FileEntry::stored_name).collect();
-            let unlisted = names.iter().filter(|n| !stored.contains(n)).cloned().collect();
-            let missing = stored.iter().filter(|n| !names.contains(n)).cloned().collect();
+            let unlisted = names
+                .iter()
+                .filter(|n| !stored.contains(n))
+                .cloned()
+                .collect();
+            let missing = stored
+                .iter()
+                .filter(|n| !names.contains(n))
+                .cloned()
+                .collect();
             (index.files, Source::Recorded, unlisted, missing)
         }
-        None => (scan_index(dir, &names)?.files, Source::Computed, Vec::new(), Vec::new()),
+        None => (
+            scan_index(dir, &names)?.files,
+            Source::Computed,
+            Vec::new(),
+            Vec::new(),
+        ),
     };
     let mut all = GtidTracker::default();
     for f in &files {
@@ -227,8 +286,16 @@ pub fn server_status(dir: &Path) -> Result<ServerStatus> {
     }
     let (durable, durable_source, state_problem) = match load_state(dir) {
         Ok(Some(d)) => (d, Source::Recorded, None),
-        Ok(None) => (computed_durable(&files, &all), Source::Computed, Some(format!("{STATE_FILE} missing"))),
-        Err(e @ Error::Metadata { .. }) => (computed_durable(&files, &all), Source::Computed, Some(e.to_string())),
+        Ok(None) => (
+            computed_durable(&files, &all),
+            Source::Computed,
+            Some(format!("{STATE_FILE} missing")),
+        ),
+        Err(e @ Error::Metadata { .. }) => (
+            computed_durable(&files, &all),
+            Source::Computed,
+            Some(e.to_string()),
+        ),
         Err(e) => return Err(e),
     };
     Ok(ServerStatus {
@@ -265,8 +332,14 @@ mod tests {
 
     #[test]
     fn names_follow_the_source_numbering() {
-        assert_eq!(next_binlog_name("mariadb-bin.000009").as_deref(), Some("mariadb-bin.000010"));
-        assert_eq!(next_binlog_name("binlog.999999").as_deref(), Some("binlog.1000000"));
+        assert_eq!(
+            next_binlog_name("mariadb-bin.000009").as_deref(),
+            Some("mariadb-bin.000010")
+        );
+        assert_eq!(
+            next_binlog_name("binlog.999999").as_deref(),
+            Some("binlog.1000000")
+        );
         assert_eq!(next_binlog_name("binlog"), None);
         assert_eq!(next_binlog_name("a.b"), None);
         let mut names = vec!["b.1000000", "b.999999.gz", "b.000001", "a.000002"];

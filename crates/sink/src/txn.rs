@@ -65,7 +65,9 @@ fn is_word(q: &[u8], word: &str) -> bool {
     let q = q.trim_ascii();
     q.len() >= word.len()
         && q[..word.len()].eq_ignore_ascii_case(word.as_bytes())
-        && q[word.len()..].iter().all(|b| b.is_ascii_whitespace() || *b == b';')
+        && q[word.len()..]
+            .iter()
+            .all(|b| b.is_ascii_whitespace() || *b == b';')
 }
 
 fn starts_with_ci(q: &[u8], prefix: &str) -> bool {
@@ -86,16 +88,29 @@ impl TxnTracker {
 
     fn end(&mut self) -> Step {
         let open = self.open.take();
-        Step { boundary: true, committed: Some(open.and_then(|o| o.gtid)) }
+        Step {
+            boundary: true,
+            committed: Some(open.and_then(|o| o.gtid)),
+        }
     }
 
     fn stay(&self) -> Step {
-        Step { boundary: self.open.is_none(), committed: None }
+        Step {
+            boundary: self.open.is_none(),
+            committed: None,
+        }
     }
 
     fn begin(&mut self, gtid: Option<TxGtid>, statement_ends: bool, awaiting_first: bool) -> Step {
-        self.open = Some(Open { gtid, statement_ends, awaiting_first });
-        Step { boundary: false, committed: None }
+        self.open = Some(Open {
+            gtid,
+            statement_ends,
+            awaiting_first,
+        });
+        Step {
+            boundary: false,
+            committed: None,
+        }
     }
 
     /// A TRANSACTION_PAYLOAD event: the whole transaction after its GTID, committed.
@@ -112,11 +127,19 @@ impl TxnTracker {
     pub fn step(&mut self, event: &Event<'_>) -> Step {
         match &event.data {
             EventData::MariaGtid(g) => {
-                let gtid = TxGtid::Maria { domain: g.domain_id, server: event.header.server_id, seq: g.seq_no };
+                let gtid = TxGtid::Maria {
+                    domain: g.domain_id,
+                    server: event.header.server_id,
+                    seq: g.seq_no,
+                };
                 self.begin(Some(gtid), g.flags & FL_STANDALONE != 0, false)
             }
             EventData::Gtid(g) => {
-                let gtid = (!g.anonymous).then(|| TxGtid::Mysql { sid: g.sid.0, tag: String::new(), gno: g.gno as u64 });
+                let gtid = (!g.anonymous).then(|| TxGtid::Mysql {
+                    sid: g.sid.0,
+                    tag: String::new(),
+                    gno: g.gno as u64,
+                });
                 self.begin(gtid, true, true)
             }
             EventData::GtidTagged(g) => {
@@ -129,7 +152,9 @@ impl TxnTracker {
             }
             EventData::Query(q) => self.statement(&q.query),
             EventData::ExecuteLoadQuery(_) => self.statement(b"LOAD DATA"),
-            EventData::Xid(_) | EventData::XaPrepare(_) | EventData::TransactionPayload(_) => self.end(),
+            EventData::Xid(_) | EventData::XaPrepare(_) | EventData::TransactionPayload(_) => {
+                self.end()
+            }
             EventData::FormatDescription(_)
             | EventData::Rotate(_)
             | EventData::Stop
@@ -150,7 +175,10 @@ impl TxnTracker {
                         open.awaiting_first = false;
                         open.statement_ends = false;
                     }
-                    Step { boundary: false, committed: None }
+                    Step {
+                        boundary: false,
+                        committed: None,
+                    }
                 } else {
                     self.begin(None, true, false)
                 }
@@ -163,16 +191,25 @@ impl TxnTracker {
             if is_word(query, "BEGIN") || starts_with_ci(query, "XA START") {
                 return self.begin(None, false, false);
             }
-            return Step { boundary: true, committed: Some(None) };
+            return Step {
+                boundary: true,
+                committed: Some(None),
+            };
         };
         if is_word(query, "BEGIN") || starts_with_ci(query, "XA START") {
             open.statement_ends = false;
             open.awaiting_first = false;
-            return Step { boundary: false, committed: None };
+            return Step {
+                boundary: false,
+                committed: None,
+            };
         }
         if is_word(query, "COMMIT") || is_word(query, "ROLLBACK") || open.statement_ends {
             return self.end();
         }
-        Step { boundary: false, committed: None }
+        Step {
+            boundary: false,
+            committed: None,
+        }
     }
 }

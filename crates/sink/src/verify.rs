@@ -157,7 +157,13 @@ impl ProblemKind {
 
     /// True for the GTID continuity checks' kinds.
     pub fn is_gtid(self) -> bool {
-        matches!(self, ProblemKind::GtidOrder | ProblemKind::GtidRepeated | ProblemKind::GtidGap | ProblemKind::GtidListMismatch)
+        matches!(
+            self,
+            ProblemKind::GtidOrder
+                | ProblemKind::GtidRepeated
+                | ProblemKind::GtidGap
+                | ProblemKind::GtidListMismatch
+        )
     }
 
     /// True for a failure to read (an I/O error), as opposed to damaged or inconsistent data.
@@ -307,7 +313,11 @@ impl VerifyReport {
 
     /// Every problem, in report order.
     pub fn problems(&self) -> impl Iterator<Item = &Problem> {
-        self.servers.iter().flat_map(|s| s.problems.iter().chain(s.files.iter().filter_map(|f| f.problem.as_ref())))
+        self.servers.iter().flat_map(|s| {
+            s.problems
+                .iter()
+                .chain(s.files.iter().filter_map(|f| f.problem.as_ref()))
+        })
     }
 }
 
@@ -320,14 +330,24 @@ pub fn verify_archive(dir: &Path, progress: &mut dyn FnMut(Progress)) -> Result<
 }
 
 /// [`verify_archive`] with options.
-pub fn verify_archive_with(dir: &Path, options: &VerifyOptions, progress: &mut dyn FnMut(Progress)) -> Result<VerifyReport> {
+pub fn verify_archive_with(
+    dir: &Path,
+    options: &VerifyOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<VerifyReport> {
     let mut plans = Vec::new();
     for server in server_dirs(dir)? {
         plans.push(plan(&server)?);
     }
     let files_total = plans.iter().map(|p| p.files.len() as u64).sum();
     let bytes_total = plans.iter().flat_map(|p| &p.files).map(|f| f.bytes).sum();
-    let mut tick = Tick { progress, files_done: 0, files_total, bytes_done: 0, bytes_total };
+    let mut tick = Tick {
+        progress,
+        files_done: 0,
+        files_total,
+        bytes_done: 0,
+        bytes_total,
+    };
     let mut servers = Vec::new();
     for p in plans {
         servers.push(verify_server(p, options, &mut tick));
@@ -340,7 +360,10 @@ pub fn verify_archive_with(dir: &Path, options: &VerifyOptions, progress: &mut d
         bytes_done: tick.bytes_done,
         bytes_total,
     });
-    let mut summary = Summary { servers: servers.len() as u64, ..Summary::default() };
+    let mut summary = Summary {
+        servers: servers.len() as u64,
+        ..Summary::default()
+    };
     for s in &servers {
         summary.problems += s.problems.len() as u64;
         for f in &s.files {
@@ -352,7 +375,11 @@ pub fn verify_archive_with(dir: &Path, options: &VerifyOptions, progress: &mut d
             summary.bytes += f.size;
         }
     }
-    Ok(VerifyReport { archive: dir.display().to_string(), summary, servers })
+    Ok(VerifyReport {
+        archive: dir.display().to_string(),
+        summary,
+        servers,
+    })
 }
 
 struct Tick<'a> {
@@ -387,7 +414,10 @@ struct Plan {
 }
 
 fn plan(dir: &Path) -> Result<Plan> {
-    let name = dir.file_name().map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let name = dir.file_name().map_or_else(
+        || dir.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let names = data_files(dir)?;
     let mut problems = Vec::new();
     let mut notes = Vec::new();
@@ -403,7 +433,9 @@ fn plan(dir: &Path) -> Result<Plan> {
                 kind: ProblemKind::BadIndex,
                 file: Some(INDEX_FILE.into()),
                 offset: None,
-                reason: format!("{reason}; files checked in name order, without sizes or sha256 to compare"),
+                reason: format!(
+                    "{reason}; files checked in name order, without sizes or sha256 to compare"
+                ),
             });
             None
         }
@@ -412,12 +444,19 @@ fn plan(dir: &Path) -> Result<Plan> {
     let state = match load_state(dir) {
         Ok(s) => {
             if s.is_none() && !names.is_empty() {
-                notes.push(format!("no {STATE_FILE}: the durable position is not recorded"));
+                notes.push(format!(
+                    "no {STATE_FILE}: the durable position is not recorded"
+                ));
             }
             s
         }
         Err(Error::Metadata { reason, .. }) => {
-            problems.push(Problem { kind: ProblemKind::BadState, file: Some(STATE_FILE.into()), offset: None, reason });
+            problems.push(Problem {
+                kind: ProblemKind::BadState,
+                file: Some(STATE_FILE.into()),
+                offset: None,
+                reason,
+            });
             None
         }
         Err(e) => return Err(e),
@@ -469,11 +508,21 @@ fn plan(dir: &Path) -> Result<Plan> {
                 kind: ProblemKind::DurableMismatch,
                 file: Some(STATE_FILE.into()),
                 offset: None,
-                reason: format!("the durable position is in {}, which the archive does not hold", s.file),
+                reason: format!(
+                    "the durable position is in {}, which the archive does not hold",
+                    s.file
+                ),
             });
         }
     }
-    Ok(Plan { dir: dir.to_path_buf(), name, files, problems, notes, state })
+    Ok(Plan {
+        dir: dir.to_path_buf(),
+        name,
+        files,
+        problems,
+        notes,
+        state,
+    })
 }
 
 /// How a file ended, for the rotate chain.
@@ -493,7 +542,13 @@ fn verify_server(plan: Plan, options: &VerifyOptions, tick: &mut Tick<'_>) -> Se
     let mut gtids = Continuity::new(options.strict_gtids);
     let mut files: Vec<FileReport> = Vec::new();
     // The files in the chain: those the index lists (or all, without an index).
-    let chain: Vec<usize> = plan.files.iter().enumerate().filter(|(_, f)| f.listed).map(|(i, _)| i).collect();
+    let chain: Vec<usize> = plan
+        .files
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.listed)
+        .map(|(i, _)| i)
+        .collect();
     for (i, f) in plan.files.iter().enumerate() {
         (tick.progress)(Progress {
             server: plan.name.clone(),
@@ -504,7 +559,10 @@ fn verify_server(plan: Plan, options: &VerifyOptions, tick: &mut Tick<'_>) -> Se
             bytes_total: tick.bytes_total,
         });
         let at = chain.iter().position(|&c| c == i);
-        let next = at.and_then(|a| chain.get(a + 1)).and_then(|&n| plan.files.get(n)).map(|n| n.name.as_str());
+        let next = at
+            .and_then(|a| chain.get(a + 1))
+            .and_then(|&n| plan.files.get(n))
+            .map(|n| n.name.as_str());
         let is_last = at.is_some_and(|a| a + 1 == chain.len());
         let state = plan.state.as_ref().filter(|s| s.file == f.name && f.listed);
         let report = verify_file(&plan.dir, f, next, is_last, state, &mut gtids);
@@ -553,23 +611,50 @@ impl Content {
 
 /// Opens a stored file; `Err` is the problem (unreadable, bad gzip).
 fn open_stored(path: &Path, stored: &str) -> std::result::Result<Content, Problem> {
-    let problem = |kind, reason: String| Problem { kind, file: Some(stored.to_owned()), offset: None, reason };
-    let file = std::fs::File::open(path).map_err(|e| problem(ProblemKind::Unreadable, format!("cannot open {}: {e}", path.display())))?;
+    let problem = |kind, reason: String| Problem {
+        kind,
+        file: Some(stored.to_owned()),
+        offset: None,
+        reason,
+    };
+    let file = std::fs::File::open(path).map_err(|e| {
+        problem(
+            ProblemKind::Unreadable,
+            format!("cannot open {}: {e}", path.display()),
+        )
+    })?;
     if !stored.ends_with(".gz") {
         return Ok(Content::File(file));
     }
     let mut data = Vec::new();
-    flate2::read::GzDecoder::new(file).read_to_end(&mut data).map_err(|e| match e.kind() {
-        std::io::ErrorKind::InvalidData | std::io::ErrorKind::InvalidInput | std::io::ErrorKind::UnexpectedEof => problem(
-            ProblemKind::BadGzip,
-            format!("does not decompress ({e}) after {} bytes of binlog data", data.len()),
-        ),
-        _ => problem(ProblemKind::Unreadable, format!("cannot read {}: {e}", path.display())),
-    })?;
+    flate2::read::GzDecoder::new(file)
+        .read_to_end(&mut data)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::InvalidData
+            | std::io::ErrorKind::InvalidInput
+            | std::io::ErrorKind::UnexpectedEof => problem(
+                ProblemKind::BadGzip,
+                format!(
+                    "does not decompress ({e}) after {} bytes of binlog data",
+                    data.len()
+                ),
+            ),
+            _ => problem(
+                ProblemKind::Unreadable,
+                format!("cannot read {}: {e}", path.display()),
+            ),
+        })?;
     Ok(Content::Memory(Memory(data)))
 }
 
-fn verify_file(dir: &Path, f: &Planned, next: Option<&str>, is_last: bool, state: Option<&Durable>, gtids: &mut Continuity) -> FileReport {
+fn verify_file(
+    dir: &Path,
+    f: &Planned,
+    next: Option<&str>,
+    is_last: bool,
+    state: Option<&Durable>,
+    gtids: &mut Continuity,
+) -> FileReport {
     let entry = f.entry.as_ref();
     let mut r = FileReport {
         name: f.name.clone(),
@@ -582,11 +667,32 @@ fn verify_file(dir: &Path, f: &Planned, next: Option<&str>, is_last: bool, state
         problem: None,
         notes: Vec::new(),
     };
-    let at = |kind, offset: Option<u64>, reason: String| Problem { kind, file: Some(f.stored.clone()), offset, reason };
+    let at = |kind, offset: Option<u64>, reason: String| Problem {
+        kind,
+        file: Some(f.stored.clone()),
+        offset,
+        reason,
+    };
     if !f.on_disk {
-        let other = if f.stored.ends_with(".gz") { f.name.clone() } else { format!("{}.gz", f.name) };
-        let hint = if dir.join(&other).is_file() { format!(" ({other} is there, which the index does not list)") } else { String::new() };
-        r.problem(at(ProblemKind::Missing, None, format!("the index lists {}, it is not in {}{hint}", f.stored, dir.display())));
+        let other = if f.stored.ends_with(".gz") {
+            f.name.clone()
+        } else {
+            format!("{}.gz", f.name)
+        };
+        let hint = if dir.join(&other).is_file() {
+            format!(" ({other} is there, which the index does not list)")
+        } else {
+            String::new()
+        };
+        r.problem(at(
+            ProblemKind::Missing,
+            None,
+            format!(
+                "the index lists {}, it is not in {}{hint}",
+                f.stored,
+                dir.display()
+            ),
+        ));
         gtids.restart();
         return r;
     }
@@ -600,7 +706,11 @@ fn verify_file(dir: &Path, f: &Planned, next: Option<&str>, is_last: bool, state
     }
     let path = dir.join(&f.stored);
     let unreadable = |r: &mut FileReport, gtids: &mut Continuity, e: &dyn fmt::Display| {
-        r.problem(at(ProblemKind::Unreadable, None, format!("cannot read {}: {e}", path.display())));
+        r.problem(at(
+            ProblemKind::Unreadable,
+            None,
+            format!("cannot read {}: {e}", path.display()),
+        ));
         gtids.restart();
     };
     let content = match open_stored(&path, &f.stored) {
@@ -622,7 +732,9 @@ fn verify_file(dir: &Path, f: &Planned, next: Option<&str>, is_last: bool, state
             return r;
         }
     };
-    let mut targets: Vec<u64> = entry.map(|e| e.checkpoints.iter().map(|c| c.offset).collect()).unwrap_or_default();
+    let mut targets: Vec<u64> = entry
+        .map(|e| e.checkpoints.iter().map(|c| c.offset).collect())
+        .unwrap_or_default();
     if let Some(d) = state {
         targets.push(d.offset);
     }
@@ -641,19 +753,30 @@ fn verify_file(dir: &Path, f: &Planned, next: Option<&str>, is_last: bool, state
     // 1. The bytes: magic, lengths, CRC32, position chain.
     match &s.damage {
         Some(Damage::Corrupt { offset, reason }) => {
-            r.problem(at(w.damage_kind.unwrap_or(ProblemKind::BadEvent), Some(*offset), reason.clone()));
+            r.problem(at(
+                w.damage_kind.unwrap_or(ProblemKind::BadEvent),
+                Some(*offset),
+                reason.clone(),
+            ));
         }
         Some(Damage::Torn { offset, reason }) => {
             let recorded = entry.map_or(0, |e| e.size);
             let kind = w.damage_kind.unwrap_or(ProblemKind::Truncated);
             if sealed || !is_last {
                 let why = match entry {
-                    Some(e) => format!("{reason}; the file is {len} bytes, the index records {}", e.size),
+                    Some(e) => format!(
+                        "{reason}; the file is {len} bytes, the index records {}",
+                        e.size
+                    ),
                     None => format!("{reason}; a later file follows, so this one should be whole"),
                 };
                 r.problem(at(kind, Some(*offset), why));
             } else if *offset < recorded {
-                r.problem(at(kind, Some(*offset), format!("{reason}; the index records whole transactions up to {recorded}")));
+                r.problem(at(
+                    kind,
+                    Some(*offset),
+                    format!("{reason}; the index records whole transactions up to {recorded}"),
+                ));
             } else {
                 r.note(format!(
                     "torn tail at {offset} ({} bytes: {reason}): the file is being written, or the writer stopped; \
@@ -672,20 +795,34 @@ fn verify_file(dir: &Path, f: &Planned, next: Option<&str>, is_last: bool, state
             r.problem(at(
                 ProblemKind::SizeMismatch,
                 Some(e.size.min(len)),
-                format!("the file is {len} bytes, the index records {} for this sealed file", e.size),
+                format!(
+                    "the file is {len} bytes, the index records {} for this sealed file",
+                    e.size
+                ),
             ));
         } else if !sealed && (len) < e.size {
             r.problem(at(
                 ProblemKind::Truncated,
                 Some(len),
-                format!("the file is {len} bytes, the index records whole transactions up to {}", e.size),
+                format!(
+                    "the file is {len} bytes, the index records whole transactions up to {}",
+                    e.size
+                ),
             ));
         } else if !sealed && len > e.size && is_last {
-            r.note(format!("{} bytes after the size the index records ({}): written since the index was saved", len - e.size, e.size));
+            r.note(format!(
+                "{} bytes after the size the index records ({}): written since the index was saved",
+                len - e.size,
+                e.size
+            ));
         }
         if sealed {
             match &e.sha256 {
-                None => r.problem(at(ProblemKind::IndexMismatch, None, "sealed, but the index records no sha256".into())),
+                None => r.problem(at(
+                    ProblemKind::IndexMismatch,
+                    None,
+                    "sealed, but the index records no sha256".into(),
+                )),
                 Some(want) => {
                     let got = match &content {
                         Content::Memory(m) => Ok(sha256_hex(&m.0)),
@@ -693,7 +830,11 @@ fn verify_file(dir: &Path, f: &Planned, next: Option<&str>, is_last: bool, state
                     };
                     match got {
                         Ok(got) if &got != want => {
-                            r.problem(at(ProblemKind::Sha256Mismatch, None, format!("sha256 is {got}, the index records {want}")));
+                            r.problem(at(
+                                ProblemKind::Sha256Mismatch,
+                                None,
+                                format!("sha256 is {got}, the index records {want}"),
+                            ));
                         }
                         Ok(_) => {}
                         Err(e) => r.problem(at(ProblemKind::Unreadable, None, e.to_string())),
@@ -706,7 +847,11 @@ fn verify_file(dir: &Path, f: &Planned, next: Option<&str>, is_last: bool, state
         }
         for c in &e.checkpoints {
             if c.offset <= s.last_boundary && !w.boundaries.contains(&c.offset) {
-                r.problem(at(ProblemKind::IndexMismatch, Some(c.offset), "the index has a checkpoint here, which is not a transaction boundary".into()));
+                r.problem(at(
+                    ProblemKind::IndexMismatch,
+                    Some(c.offset),
+                    "the index has a checkpoint here, which is not a transaction boundary".into(),
+                ));
             }
         }
     }
@@ -726,10 +871,20 @@ fn verify_file(dir: &Path, f: &Planned, next: Option<&str>, is_last: bool, state
             r.note(format!("ends inside a transaction from {} (not yet durable, or cut back on the next start)", s.last_boundary));
         }
     }
-    let ending = if whole { w.ending.clone() } else { Ending::Unknown };
+    let ending = if whole {
+        w.ending.clone()
+    } else {
+        Ending::Unknown
+    };
     let mut chain_broken = !whole;
     match (&ending, next) {
-        (Ending::Rotate { offset, next: named }, Some(n)) if named != n => {
+        (
+            Ending::Rotate {
+                offset,
+                next: named,
+            },
+            Some(n),
+        ) if named != n => {
             r.problem(at(
                 ProblemKind::RotateChain,
                 Some(*offset),
@@ -738,7 +893,9 @@ fn verify_file(dir: &Path, f: &Planned, next: Option<&str>, is_last: bool, state
             chain_broken = true;
         }
         (Ending::Rotate { next: named, .. }, None) => {
-            r.note(format!("the source went on to {named}, which is not archived yet"));
+            r.note(format!(
+                "the source went on to {named}, which is not archived yet"
+            ));
         }
         (Ending::Stop | Ending::Other, Some(n)) => {
             let how = match ending {
@@ -751,7 +908,10 @@ fn verify_file(dir: &Path, f: &Planned, next: Option<&str>, is_last: bool, state
                 r.problem(at(
                     ProblemKind::RotateChain,
                     Some(s.end),
-                    format!("{how}, and the next archived file is {n}, not {}: files are missing", next_binlog_name(&f.name).unwrap_or_else(|| "the next in sequence".into())),
+                    format!(
+                        "{how}, and the next archived file is {n}, not {}: files are missing",
+                        next_binlog_name(&f.name).unwrap_or_else(|| "the next in sequence".into())
+                    ),
                 ));
                 chain_broken = true;
             }
@@ -771,10 +931,17 @@ fn verify_file(dir: &Path, f: &Planned, next: Option<&str>, is_last: bool, state
         if let Some((kind, offset, reason)) = gtids.feed(&stored, item) {
             // A GTID_LIST holds the last GTID of each domain and server in binlog order,
             // strict mode or not; MySQL never logs a GTID twice.
-            if gtids.strict || matches!(kind, ProblemKind::GtidRepeated | ProblemKind::GtidListMismatch) {
+            if gtids.strict
+                || matches!(
+                    kind,
+                    ProblemKind::GtidRepeated | ProblemKind::GtidListMismatch
+                )
+            {
                 r.problem(at(kind, Some(offset), reason));
             } else {
-                r.note(format!("{kind} at offset {offset}: {reason} (allowed: GTID checks are not strict)"));
+                r.note(format!(
+                    "{kind} at offset {offset}: {reason} (allowed: GTID checks are not strict)"
+                ));
             }
         }
     }
@@ -795,29 +962,57 @@ fn verify_file(dir: &Path, f: &Planned, next: Option<&str>, is_last: bool, state
                 format!("{STATE_FILE} says whole transactions are durable up to {}, the file holds them up to {}", d.offset, s.last_boundary),
             ));
         } else if !w.boundaries.contains(&d.offset) {
-            r.problem(at(ProblemKind::DurableMismatch, Some(d.offset), format!("{STATE_FILE}'s durable position {} is not a transaction boundary", d.offset)));
+            r.problem(at(
+                ProblemKind::DurableMismatch,
+                Some(d.offset),
+                format!(
+                    "{STATE_FILE}'s durable position {} is not a transaction boundary",
+                    d.offset
+                ),
+            ));
         }
     }
     r
 }
 
 /// Compares the facts the index caches for a sealed file with the file's.
-fn index_facts(r: &mut FileReport, e: &FileEntry, s: &Scan, at: &dyn Fn(ProblemKind, Option<u64>, String) -> Problem) {
+fn index_facts(
+    r: &mut FileReport,
+    e: &FileEntry,
+    s: &Scan,
+    at: &dyn Fn(ProblemKind, Option<u64>, String) -> Problem,
+) {
     let mut differ = |what: &str, recorded: String, found: String| {
-        r.problem(at(ProblemKind::IndexMismatch, None, format!("the index records {what} {recorded}, the file holds {found}")));
+        r.problem(at(
+            ProblemKind::IndexMismatch,
+            None,
+            format!("the index records {what} {recorded}, the file holds {found}"),
+        ));
     };
     let show = |n: &Option<String>| n.clone().unwrap_or_else(|| "none".into());
     if e.next_file != s.entry.next_file {
         differ("next file", show(&e.next_file), show(&s.entry.next_file));
     }
     if e.transactions != s.entry.transactions {
-        differ("transactions", e.transactions.to_string(), s.entry.transactions.to_string());
+        differ(
+            "transactions",
+            e.transactions.to_string(),
+            s.entry.transactions.to_string(),
+        );
     }
     if e.gtids != s.entry.gtids {
-        differ("GTIDs", format!("[{}]", e.gtids), format!("[{}]", s.entry.gtids));
+        differ(
+            "GTIDs",
+            format!("[{}]", e.gtids),
+            format!("[{}]", s.entry.gtids),
+        );
     }
     if e.holes != s.entry.holes {
-        differ("holes", format!("{:?}", e.holes), format!("{:?}", s.entry.holes));
+        differ(
+            "holes",
+            format!("{:?}", e.holes),
+            format!("{:?}", s.entry.holes),
+        );
     }
 }
 
@@ -827,7 +1022,10 @@ enum Item {
     /// A range the source skipped.
     Hole,
     /// MariaDB GTID_LIST at `offset`: `(domain, server, seq)`.
-    GtidList { offset: u64, gtids: Vec<(u32, u32, u64)> },
+    GtidList {
+        offset: u64,
+        gtids: Vec<(u32, u32, u64)>,
+    },
     /// A committed transaction's GTID; `offset` is where the transaction starts.
     Gtid { offset: u64, gtid: TxGtid },
 }
@@ -844,7 +1042,11 @@ struct Walk {
 
 /// Reads the event at `pos` into `buf`; the inner `Err` says why no whole event with a
 /// valid length starts there.
-fn read_event(src: &dyn Source, pos: u64, buf: &mut Vec<u8>) -> std::io::Result<Result<(), EventRead>> {
+fn read_event(
+    src: &dyn Source,
+    pos: u64,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<Result<(), EventRead>> {
     let rest = src.len().saturating_sub(pos);
     if rest < 19 {
         return Ok(Err(EventRead::CutShort));
@@ -878,7 +1080,9 @@ fn zeros_to_end(src: &dyn Source, from: u64) -> std::io::Result<bool> {
     let mut pos = from;
     let len = src.len();
     while pos < len {
-        let n = usize::try_from(len - pos).unwrap_or(usize::MAX).min(buf.len());
+        let n = usize::try_from(len - pos)
+            .unwrap_or(usize::MAX)
+            .min(buf.len());
         let chunk = &mut buf[..n];
         src.read_at(pos, chunk)?;
         if chunk.iter().any(|&b| b != 0) {
@@ -893,7 +1097,12 @@ fn zeros_to_end(src: &dyn Source, from: u64) -> std::io::Result<bool> {
 /// GTID lists, holes, the last event, transaction boundaries among `targets`; and what kind
 /// of damage stopped the scan.
 fn walk(src: &dyn Source, s: &Scan, targets: &[u64]) -> std::io::Result<Walk> {
-    let mut w = Walk { items: Vec::new(), ending: Ending::Unknown, damage_kind: None, boundaries: HashSet::new() };
+    let mut w = Walk {
+        items: Vec::new(),
+        ending: Ending::Unknown,
+        damage_kind: None,
+        boundaries: HashSet::new(),
+    };
     let mark = |w: &mut Walk, pos: u64| {
         if targets.contains(&pos) {
             w.boundaries.insert(pos);
@@ -902,12 +1111,20 @@ fn walk(src: &dyn Source, s: &Scan, targets: &[u64]) -> std::io::Result<Walk> {
     let len = src.len();
     if s.end < 4 || len < 4 {
         if s.damage.is_some() {
-            w.damage_kind = Some(if len < 4 { ProblemKind::Truncated } else { ProblemKind::BadMagic });
+            w.damage_kind = Some(if len < 4 {
+                ProblemKind::Truncated
+            } else {
+                ProblemKind::BadMagic
+            });
         }
         return Ok(w);
     }
     let mut decoder = Decoder::new();
-    decoder.set_options(DecoderOptions { verify_checksums: true, max_event_size: MAX_EVENT_SIZE, ..DecoderOptions::default() });
+    decoder.set_options(DecoderOptions {
+        verify_checksums: true,
+        max_event_size: MAX_EVENT_SIZE,
+        ..DecoderOptions::default()
+    });
     let mut tracker = TxnTracker::new();
     let end = s.end.min(len);
     let mut pos = 4u64;
@@ -924,26 +1141,40 @@ fn walk(src: &dyn Source, s: &Scan, targets: &[u64]) -> std::io::Result<Walk> {
         if read_event(src, pos, &mut raw)?.is_err() || pos + raw.len() as u64 > end {
             break;
         }
-        let Ok(event) = classify(&mut decoder, pos, &raw) else { break };
+        let Ok(event) = classify(&mut decoder, pos, &raw) else {
+            break;
+        };
         if event.event_type == EventType::MariaGtidList {
             if let Ok(full) = decoder.decode(pos, &raw) {
                 if let EventData::MariaGtidList(l) = full.data {
-                    let gtids = l.gtids().map(|g| (g.domain_id, g.server_id, g.seq_no)).collect();
+                    let gtids = l
+                        .gtids()
+                        .map(|g| (g.domain_id, g.server_id, g.seq_no))
+                        .collect();
                     w.items.push(Item::GtidList { offset: pos, gtids });
                 }
             }
         }
-        let starts = matches!(event.data, EventData::MariaGtid(_) | EventData::Gtid(_) | EventData::GtidTagged(_));
+        let starts = matches!(
+            event.data,
+            EventData::MariaGtid(_) | EventData::Gtid(_) | EventData::GtidTagged(_)
+        );
         let was_in = tracker.in_transaction();
         let step = track(&mut tracker, &event);
         if starts || (!was_in && tracker.in_transaction()) {
             tx_start = pos;
         }
         if let Some(Some(gtid)) = step.committed {
-            w.items.push(Item::Gtid { offset: tx_start, gtid });
+            w.items.push(Item::Gtid {
+                offset: tx_start,
+                gtid,
+            });
         }
         w.ending = match &event.data {
-            EventData::Rotate(r) => Ending::Rotate { offset: pos, next: String::from_utf8_lossy(r.next_file).into_owned() },
+            EventData::Rotate(r) => Ending::Rotate {
+                offset: pos,
+                next: String::from_utf8_lossy(r.next_file).into_owned(),
+            },
             EventData::Stop => Ending::Stop,
             _ => Ending::Other,
         };
@@ -960,7 +1191,12 @@ fn walk(src: &dyn Source, s: &Scan, targets: &[u64]) -> std::io::Result<Walk> {
 
 /// What kind of damage starts at `pos` (where the scan stopped), read with the decoder
 /// state of the events before it.
-fn damage_kind(decoder: &mut Decoder, src: &dyn Source, pos: u64, holes: &[[u64; 2]]) -> std::io::Result<ProblemKind> {
+fn damage_kind(
+    decoder: &mut Decoder,
+    src: &dyn Source,
+    pos: u64,
+    holes: &[[u64; 2]],
+) -> std::io::Result<ProblemKind> {
     if zeros_to_end(src, pos)? {
         return Ok(ProblemKind::Truncated); // zeros to the end: a tail the file system lost
     }
@@ -974,7 +1210,12 @@ fn damage_kind(decoder: &mut Decoder, src: &dyn Source, pos: u64, holes: &[[u64;
         Ok(()) => match classify(decoder, pos, &raw) {
             Err(e) if matches!(e.kind, ErrorKind::BadChecksum { .. }) => ProblemKind::Checksum,
             Err(_) => ProblemKind::BadEvent,
-            Ok(ev) if ev.header.log_pos != 0 && u64::from(ev.header.log_pos) != pos + raw.len() as u64 => ProblemKind::PositionChain,
+            Ok(ev)
+                if ev.header.log_pos != 0
+                    && u64::from(ev.header.log_pos) != pos + raw.len() as u64 =>
+            {
+                ProblemKind::PositionChain
+            }
             Ok(_) => ProblemKind::BadEvent,
         },
     })
@@ -1018,7 +1259,13 @@ struct Continuity {
 
 impl Continuity {
     fn new(strict: bool) -> Self {
-        Continuity { strict, epoch: 0, domains: BTreeMap::new(), last: BTreeMap::new(), mysql: MysqlGtidSet::default() }
+        Continuity {
+            strict,
+            epoch: 0,
+            domains: BTreeMap::new(),
+            last: BTreeMap::new(),
+            mysql: MysqlGtidSet::default(),
+        }
     }
 
     fn restart(&mut self) {
@@ -1038,7 +1285,10 @@ impl Continuity {
                     if let Some(&(m, epoch)) = self.last.get(&(d, s)) {
                         if epoch == self.epoch && m != n && problem.is_none() {
                             let what = if n > m {
-                                format!("transactions {d}-{s}-{}..{n} are missing from the archive", m + 1)
+                                format!(
+                                    "transactions {d}-{s}-{}..{n} are missing from the archive",
+                                    m + 1
+                                )
                             } else {
                                 format!("the archive holds {d}-{s}-{m}, which the source had not logged")
                             };
@@ -1050,21 +1300,50 @@ impl Continuity {
                         }
                     }
                     self.last.insert((d, s), (n, self.epoch));
-                    let known = self.domains.get(&d).is_some_and(|x| x.epoch == self.epoch && x.seq >= n);
+                    let known = self
+                        .domains
+                        .get(&d)
+                        .is_some_and(|x| x.epoch == self.epoch && x.seq >= n);
                     if !known {
-                        let seen = Seen { server: s, seq: n, file: file.clone(), offset: *offset, listed: true, epoch: self.epoch };
+                        let seen = Seen {
+                            server: s,
+                            seq: n,
+                            file: file.clone(),
+                            offset: *offset,
+                            listed: true,
+                            epoch: self.epoch,
+                        };
                         self.domains.insert(d, seen);
                     }
                 }
                 problem
             }
-            Item::Gtid { offset, gtid: TxGtid::Maria { domain, server, seq } } => {
+            Item::Gtid {
+                offset,
+                gtid:
+                    TxGtid::Maria {
+                        domain,
+                        server,
+                        seq,
+                    },
+            } => {
                 let (d, s, n) = (*domain, *server, *seq);
                 let mut problem = None;
-                let seen = Seen { server: s, seq: n, file: file.clone(), offset: *offset, listed: false, epoch: self.epoch };
+                let seen = Seen {
+                    server: s,
+                    seq: n,
+                    file: file.clone(),
+                    offset: *offset,
+                    listed: false,
+                    epoch: self.epoch,
+                };
                 match self.domains.get(&d).filter(|x| x.epoch == self.epoch) {
                     Some(prev) if n <= prev.seq => {
-                        let how = if n == prev.seq && s == prev.server { "repeats" } else { "does not follow" };
+                        let how = if n == prev.seq && s == prev.server {
+                            "repeats"
+                        } else {
+                            "does not follow"
+                        };
                         problem = Some((
                             ProblemKind::GtidOrder,
                             *offset,
@@ -1094,9 +1373,16 @@ impl Continuity {
                 self.last.insert((d, s), (n, self.epoch));
                 problem
             }
-            Item::Gtid { offset, gtid: g @ TxGtid::Mysql { sid, tag, gno } } => {
+            Item::Gtid {
+                offset,
+                gtid: g @ TxGtid::Mysql { sid, tag, gno },
+            } => {
                 if self.mysql.contains(*sid, tag, *gno) {
-                    return Some((ProblemKind::GtidRepeated, *offset, format!("{} appears earlier in the archive", gtid_text(Some(g)))));
+                    return Some((
+                        ProblemKind::GtidRepeated,
+                        *offset,
+                        format!("{} appears earlier in the archive", gtid_text(Some(g))),
+                    ));
                 }
                 self.mysql.insert(*sid, tag, *gno, *gno);
                 None

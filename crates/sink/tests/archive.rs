@@ -14,7 +14,9 @@ use binvault_sink::fs::FileIo;
 use binvault_sink::{Archive, Error, SinkOptions};
 
 fn testdata(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
+        .join(rel)
 }
 
 /// (offset, event bytes) of every event after the magic.
@@ -22,7 +24,9 @@ fn events(data: &[u8]) -> Vec<(u64, Vec<u8>)> {
     let mut out = Vec::new();
     let mut pos = 4;
     while pos < data.len() {
-        let Ok(Frame::Complete(n)) = frame(&data[pos..], 1 << 30) else { panic!("bad test file at {pos}") };
+        let Ok(Frame::Complete(n)) = frame(&data[pos..], 1 << 30) else {
+            panic!("bad test file at {pos}")
+        };
         out.push((pos as u64, data[pos..pos + n].to_vec()));
         pos += n;
     }
@@ -36,7 +40,11 @@ fn append_all(archive: &mut Archive, name: &str, evs: &[(u64, Vec<u8>)]) {
 }
 
 /// Files of the crc32 and checksum-less variants, each ending with a rotate.
-const FILES: [&str; 3] = ["crc32-full/mariadb-bin.000001", "none-minimal/mariadb-bin.000002", "crc32-nometa/mariadb-bin.000003"];
+const FILES: [&str; 3] = [
+    "crc32-full/mariadb-bin.000001",
+    "none-minimal/mariadb-bin.000002",
+    "crc32-nometa/mariadb-bin.000003",
+];
 
 #[test]
 fn appended_files_are_byte_identical_sealed_and_indexed() {
@@ -44,7 +52,15 @@ fn appended_files_are_byte_identical_sealed_and_indexed() {
         let src = std::fs::read(testdata(rel)).unwrap();
         let name = Path::new(rel).file_name().unwrap().to_str().unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let (mut archive, rec) = Archive::open(dir.path(), SinkOptions { compress: true, checkpoint_bytes: 4096, ..SinkOptions::default() }).unwrap();
+        let (mut archive, rec) = Archive::open(
+            dir.path(),
+            SinkOptions {
+                compress: true,
+                checkpoint_bytes: 4096,
+                ..SinkOptions::default()
+            },
+        )
+        .unwrap();
         assert!(rec.truncated.is_empty() && rec.index_rebuilt.is_none());
         let evs = events(&src);
         let mut sealed = None;
@@ -52,17 +68,34 @@ fn appended_files_are_byte_identical_sealed_and_indexed() {
             let a = archive.append(name, *pos, raw).unwrap();
             sealed = sealed.or(a.sealed);
         }
-        assert_eq!(sealed.as_deref(), Some(name), "{rel}: the rotate seals the file");
+        assert_eq!(
+            sealed.as_deref(),
+            Some(name),
+            "{rel}: the rotate seals the file"
+        );
         let entry = archive.index().get(name).unwrap().clone();
         assert!(entry.sealed && entry.compressed);
         assert_eq!(entry.size, src.len() as u64);
-        assert_eq!(entry.sha256.as_deref(), Some(binvault_sink::seal::sha256_hex(&src).as_str()));
-        assert!(entry.transactions > 0 && !entry.gtids.is_empty(), "{rel}: {entry:?}");
+        assert_eq!(
+            entry.sha256.as_deref(),
+            Some(binvault_sink::seal::sha256_hex(&src).as_str())
+        );
+        assert!(
+            entry.transactions > 0 && !entry.gtids.is_empty(),
+            "{rel}: {entry:?}"
+        );
         assert!(entry.first_timestamp > 0 && entry.last_timestamp >= entry.first_timestamp);
-        assert!(entry.checkpoints.len() as u64 >= entry.size / 4096 / 8, "{rel}: {} checkpoints", entry.checkpoints.len());
+        assert!(
+            entry.checkpoints.len() as u64 >= entry.size / 4096 / 8,
+            "{rel}: {} checkpoints",
+            entry.checkpoints.len()
+        );
         let gz = binvault_sink::seal::gunzip(&dir.path().join(format!("{name}.gz"))).unwrap();
         assert!(gz == src, "{rel}: archived bytes differ");
-        assert!(!dir.path().join(name).exists(), "original removed after verified compression");
+        assert!(
+            !dir.path().join(name).exists(),
+            "original removed after verified compression"
+        );
         let durable = archive.close().unwrap();
         assert!(!durable.gtid_position.is_empty());
         // Reopened: the resume point is the next file.
@@ -128,14 +161,21 @@ fn torn_tail_at_every_byte_of_the_last_transaction() {
         let (mut archive, rec) = Archive::open(dir.path(), SinkOptions::default()).unwrap();
         assert!(rec.index_rebuilt.is_some());
         assert_eq!(rec.truncated.len(), 1, "cut at {cut}");
-        assert_eq!((rec.truncated[0].from, rec.truncated[0].to), (cut, prev), "cut at {cut}");
+        assert_eq!(
+            (rec.truncated[0].from, rec.truncated[0].to),
+            (cut, prev),
+            "cut at {cut}"
+        );
         let resume = archive.resume_point().unwrap();
         assert_eq!((resume.file.as_str(), resume.offset), (name, prev));
         for (pos, raw) in evs.iter().filter(|(p, _)| *p >= prev) {
             archive.append(name, *pos, raw).unwrap();
         }
         archive.close().unwrap();
-        assert!(std::fs::read(dir.path().join(name)).unwrap() == src, "cut at {cut}: rebuilt file differs");
+        assert!(
+            std::fs::read(dir.path().join(name)).unwrap() == src,
+            "cut at {cut}: rebuilt file differs"
+        );
         cuts += 1;
     }
     assert!(cuts > 100, "only {cuts} cut points");
@@ -162,16 +202,34 @@ fn corruption_in_the_middle_is_reported_never_cut() {
         }
         other => panic!("expected corruption, got {other:?}"),
     }
-    assert!(std::fs::read(&path).unwrap() == data, "the damaged file was modified");
+    assert!(
+        std::fs::read(&path).unwrap() == data,
+        "the damaged file was modified"
+    );
 }
 
 #[test]
 fn lost_or_damaged_index_is_rebuilt_from_the_files() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut archive, _) = Archive::open(dir.path(), SinkOptions { checkpoint_bytes: 4096, ..SinkOptions::default() }).unwrap();
-    for rel in ["crc32-full/mariadb-bin.000001", "crc32-full/mariadb-bin.000002", "crc32-full/mariadb-bin.000003"] {
+    let (mut archive, _) = Archive::open(
+        dir.path(),
+        SinkOptions {
+            checkpoint_bytes: 4096,
+            ..SinkOptions::default()
+        },
+    )
+    .unwrap();
+    for rel in [
+        "crc32-full/mariadb-bin.000001",
+        "crc32-full/mariadb-bin.000002",
+        "crc32-full/mariadb-bin.000003",
+    ] {
         let src = std::fs::read(testdata(rel)).unwrap();
-        append_all(&mut archive, Path::new(rel).file_name().unwrap().to_str().unwrap(), &events(&src));
+        append_all(
+            &mut archive,
+            Path::new(rel).file_name().unwrap().to_str().unwrap(),
+            &events(&src),
+        );
     }
     let durable = archive.close().unwrap();
     let index = std::fs::read(dir.path().join("index.json")).unwrap();
@@ -182,9 +240,17 @@ fn lost_or_damaged_index_is_rebuilt_from_the_files() {
             Some(bytes) => std::fs::write(dir.path().join("index.json"), bytes).unwrap(),
         }
         std::fs::remove_file(dir.path().join("state.json")).ok();
-        let (archive, rec) = Archive::open(dir.path(), SinkOptions { checkpoint_bytes: 4096, ..SinkOptions::default() }).unwrap();
+        let (archive, rec) = Archive::open(
+            dir.path(),
+            SinkOptions {
+                checkpoint_bytes: 4096,
+                ..SinkOptions::default()
+            },
+        )
+        .unwrap();
         assert!(rec.index_rebuilt.is_some());
-        let rebuilt: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("index.json")).unwrap()).unwrap();
+        let rebuilt: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join("index.json")).unwrap()).unwrap();
         assert_eq!(rebuilt, original, "rebuilt index differs");
         assert_eq!(archive.durable(), &durable);
     }
@@ -220,8 +286,12 @@ fn disk_full_keeps_the_archive_consistent_and_resumes() {
     let name = "mariadb-bin.000001";
     let dir = tempfile::tempdir().unwrap();
     let budget = Arc::new(Mutex::new(src.len() as u64 / 2));
-    let (mut archive, _) =
-        Archive::open_with_io(dir.path(), SinkOptions::default(), Box::new(FullDisk(budget.clone()))).unwrap();
+    let (mut archive, _) = Archive::open_with_io(
+        dir.path(),
+        SinkOptions::default(),
+        Box::new(FullDisk(budget.clone())),
+    )
+    .unwrap();
     let mut failed_at = None;
     for (pos, raw) in &evs {
         match archive.append(name, *pos, raw) {
@@ -231,7 +301,10 @@ fn disk_full_keeps_the_archive_consistent_and_resumes() {
                 }
             }
             Err(e) => {
-                assert!(matches!(e, Error::Io { .. }) && e.to_string().contains("No space left"), "{e}");
+                assert!(
+                    matches!(e, Error::Io { .. }) && e.to_string().contains("No space left"),
+                    "{e}"
+                );
                 failed_at = Some(*pos);
                 break;
             }
@@ -239,14 +312,20 @@ fn disk_full_keeps_the_archive_consistent_and_resumes() {
     }
     assert!(failed_at.is_some());
     assert!(archive.is_poisoned());
-    assert!(archive.append(name, failed_at.unwrap(), &evs[0].1).is_err(), "appends refused until reset");
+    assert!(
+        archive.append(name, failed_at.unwrap(), &evs[0].1).is_err(),
+        "appends refused until reset"
+    );
     let durable = archive.durable().clone();
     assert!(durable.offset > 4 && durable.offset <= failed_at.unwrap());
     // Space is back: cut back to the durable position and resume from there.
     *budget.lock().unwrap() = u64::MAX;
     archive.reset_to_durable().unwrap();
     let resume = archive.resume_point().unwrap();
-    assert_eq!((resume.file.as_str(), resume.offset), (name, durable.offset));
+    assert_eq!(
+        (resume.file.as_str(), resume.offset),
+        (name, durable.offset)
+    );
     for (pos, raw) in evs.iter().filter(|(p, _)| *p >= resume.offset) {
         archive.append(name, *pos, raw).unwrap();
     }
@@ -259,9 +338,18 @@ fn disk_full_keeps_the_archive_consistent_and_resumes() {
 fn sync_policies_parse() {
     use binvault_sink::SyncPolicy;
     use std::time::Duration;
-    assert_eq!("commit".parse::<SyncPolicy>().unwrap(), SyncPolicy::EveryCommit);
-    assert_eq!("20ms".parse::<SyncPolicy>().unwrap(), SyncPolicy::Interval(Duration::from_millis(20)));
-    assert_eq!("4mib".parse::<SyncPolicy>().unwrap(), SyncPolicy::Bytes(4 << 20));
+    assert_eq!(
+        "commit".parse::<SyncPolicy>().unwrap(),
+        SyncPolicy::EveryCommit
+    );
+    assert_eq!(
+        "20ms".parse::<SyncPolicy>().unwrap(),
+        SyncPolicy::Interval(Duration::from_millis(20))
+    );
+    assert_eq!(
+        "4mib".parse::<SyncPolicy>().unwrap(),
+        SyncPolicy::Bytes(4 << 20)
+    );
     for bad in ["", "often", "0b", "-1ms"] {
         assert!(bad.parse::<SyncPolicy>().is_err(), "{bad}");
     }
@@ -279,12 +367,20 @@ fn skipped_range_becomes_a_hole() {
     let (mut archive, _) = Archive::open(dir.path(), SinkOptions::default()).unwrap();
     archive.append(name, evs[0].0, &evs[0].1).unwrap();
     // find a transaction start in the middle: a MariaDB GTID event (type 162)
-    let from = evs.iter().skip(evs.len() / 2).position(|(_, e)| e[4] == 162).unwrap() + evs.len() / 2;
+    let from = evs
+        .iter()
+        .skip(evs.len() / 2)
+        .position(|(_, e)| e[4] == 162)
+        .unwrap()
+        + evs.len() / 2;
     for (pos, raw) in &evs[from..] {
         archive.append(name, *pos, raw).unwrap();
     }
     let hole_from = evs[0].0 + evs[0].1.len() as u64;
-    assert_eq!(archive.index().get(name).unwrap().holes, vec![[hole_from, evs[from].0]]);
+    assert_eq!(
+        archive.index().get(name).unwrap().holes,
+        vec![[hole_from, evs[from].0]]
+    );
     archive.close().unwrap();
     let ours = std::fs::read(dir.path().join(name)).unwrap();
     assert_eq!(ours.len(), src.len());
@@ -292,7 +388,10 @@ fn skipped_range_becomes_a_hole() {
     std::fs::remove_file(dir.path().join("index.json")).unwrap();
     let (archive, rec) = Archive::open(dir.path(), SinkOptions::default()).unwrap();
     assert!(rec.index_rebuilt.is_some() && rec.truncated.is_empty());
-    assert_eq!(archive.index().get(name).unwrap().holes, vec![[hole_from, evs[from].0]]);
+    assert_eq!(
+        archive.index().get(name).unwrap().holes,
+        vec![[hole_from, evs[from].0]]
+    );
 }
 
 /// A file beyond 4 GiB (one huge transaction, here a sparse hole): positions in the index and
@@ -332,16 +431,23 @@ fn positions_beyond_4_gib() {
     assert!(rec.truncated.is_empty(), "{rec:?}");
     assert_eq!(archive.index().get(name).unwrap().size, end_of_tx);
     assert_eq!(archive.resume_point().unwrap().offset, end_of_tx);
-    let state: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("state.json")).unwrap()).unwrap();
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("state.json")).unwrap()).unwrap();
     assert_eq!(state["offset"].as_u64(), Some(end_of_tx));
     // A torn tail past 4 GiB is cut back to the 64-bit boundary.
-    let f = std::fs::OpenOptions::new().write(true).open(dir.path().join(name)).unwrap();
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(dir.path().join(name))
+        .unwrap();
     f.set_len(end_of_tx + 7).unwrap();
     drop(f);
     drop(archive);
     let (archive, rec) = Archive::open(dir.path(), SinkOptions::default()).unwrap();
     assert_eq!(rec.truncated.len(), 1);
-    assert_eq!((rec.truncated[0].from, rec.truncated[0].to), (end_of_tx + 7, end_of_tx));
+    assert_eq!(
+        (rec.truncated[0].from, rec.truncated[0].to),
+        (end_of_tx + 7, end_of_tx)
+    );
     assert_eq!(archive.durable().offset, end_of_tx);
 }
 
@@ -397,8 +503,14 @@ fn format_description_identity() {
     archive.check_format_description(name, &resent).unwrap();
     let mut other = fde.clone();
     other[0] ^= 1; // another creation time: another server's file
-    assert!(archive.check_format_description(name, &other).unwrap_err().to_string().contains("another source"));
-    archive.check_format_description("mariadb-bin.000009", &other).unwrap(); // not archived
+    assert!(archive
+        .check_format_description(name, &other)
+        .unwrap_err()
+        .to_string()
+        .contains("another source"));
+    archive
+        .check_format_description("mariadb-bin.000009", &other)
+        .unwrap(); // not archived
     drop(archive);
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join(name), b"\xfebin").unwrap();
@@ -419,7 +531,8 @@ fn file_created_just_before_a_crash_is_added_to_the_index() {
     append_all(&mut archive, "mariadb-bin.000002", &evs2[..3]);
     archive.close().unwrap();
     let path = dir.path().join("index.json");
-    let mut index: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let mut index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     index["files"].as_array_mut().unwrap().pop();
     std::fs::write(&path, serde_json::to_vec(&index).unwrap()).unwrap();
     let (archive, rec) = Archive::open(dir.path(), SinkOptions::default()).unwrap();
@@ -428,7 +541,10 @@ fn file_created_just_before_a_crash_is_added_to_the_index() {
     assert!(!entry.sealed);
     let resume = archive.resume_point().unwrap();
     let end3 = evs2[2].0 + evs2[2].1.len() as u64;
-    assert_eq!((resume.file.as_str(), resume.offset), ("mariadb-bin.000002", end3));
+    assert_eq!(
+        (resume.file.as_str(), resume.offset),
+        ("mariadb-bin.000002", end3)
+    );
 }
 
 /// Power-loss shapes: a cut event followed by zeros the file system left, and a file created
@@ -468,11 +584,27 @@ fn zero_filled_tails_and_empty_new_files() {
 #[test]
 fn index_locates_time_gtid_and_position() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut archive, _) = Archive::open(dir.path(), SinkOptions { checkpoint_bytes: 2048, ..SinkOptions::default() }).unwrap();
+    let (mut archive, _) = Archive::open(
+        dir.path(),
+        SinkOptions {
+            checkpoint_bytes: 2048,
+            ..SinkOptions::default()
+        },
+    )
+    .unwrap();
     let mut all = Vec::new();
-    for rel in ["crc32-full/mariadb-bin.000001", "crc32-full/mariadb-bin.000002", "crc32-full/mariadb-bin.000003"] {
+    for rel in [
+        "crc32-full/mariadb-bin.000001",
+        "crc32-full/mariadb-bin.000002",
+        "crc32-full/mariadb-bin.000003",
+    ] {
         let src = std::fs::read(testdata(rel)).unwrap();
-        let name = Path::new(rel).file_name().unwrap().to_str().unwrap().to_owned();
+        let name = Path::new(rel)
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
         let evs = events(&src);
         append_all(&mut archive, &name, &evs);
         all.push((name, evs));
@@ -481,8 +613,16 @@ fn index_locates_time_gtid_and_position() {
     // a GTID in the second file: the located boundary comes before its GTID event, in that file
     let (file, offset) = index.locate_mariadb_gtid(0, 1, 118).unwrap();
     assert_eq!(file.name, "mariadb-bin.000002");
-    let gtid_event = all[1].1.iter().find(|(_, e)| e[4] == 162 && u64::from_le_bytes(e[19..27].try_into().unwrap()) == 118).unwrap().0;
-    assert!(offset <= gtid_event && offset >= 4, "{offset} vs {gtid_event}");
+    let gtid_event = all[1]
+        .1
+        .iter()
+        .find(|(_, e)| e[4] == 162 && u64::from_le_bytes(e[19..27].try_into().unwrap()) == 118)
+        .unwrap()
+        .0;
+    assert!(
+        offset <= gtid_event && offset >= 4,
+        "{offset} vs {gtid_event}"
+    );
     assert!(index.locate_mariadb_gtid(0, 1, 999_999).is_none());
     // a time: the first file whose events reach it
     let t = index.files[1].first_timestamp;
@@ -490,6 +630,11 @@ fn index_locates_time_gtid_and_position() {
     assert!(file.last_timestamp >= t && offset >= 4);
     assert!(index.locate_time(u32::MAX).is_none());
     // a position
-    assert_eq!(index.locate_position("mariadb-bin.000003", 4).unwrap().name, "mariadb-bin.000003");
-    assert!(index.locate_position("mariadb-bin.000003", 1 << 40).is_none());
+    assert_eq!(
+        index.locate_position("mariadb-bin.000003", 4).unwrap().name,
+        "mariadb-bin.000003"
+    );
+    assert!(index
+        .locate_position("mariadb-bin.000003", 1 << 40)
+        .is_none());
 }

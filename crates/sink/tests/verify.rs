@@ -8,11 +8,16 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use binvault_parser::{frame, Frame};
-use binvault_sink::verify::{verify_archive, verify_archive_with, FileReport, Problem, ProblemKind, Progress, VerifyOptions, VerifyReport};
+use binvault_sink::verify::{
+    verify_archive, verify_archive_with, FileReport, Problem, ProblemKind, Progress, VerifyOptions,
+    VerifyReport,
+};
 use binvault_sink::{Archive, SinkOptions};
 
 fn testdata(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
+        .join(rel)
 }
 
 /// A testdata binlog's bytes (`.gz` decompressed) and the name the source gave it.
@@ -22,7 +27,9 @@ fn source(rel: &str) -> (String, Vec<u8>) {
     let name = path.file_name().unwrap().to_str().unwrap().to_owned();
     match name.strip_suffix(".gz") {
         Some(base) => {
-            flate2::read::GzDecoder::new(std::fs::File::open(&path).unwrap()).read_to_end(&mut data).unwrap();
+            flate2::read::GzDecoder::new(std::fs::File::open(&path).unwrap())
+                .read_to_end(&mut data)
+                .unwrap();
             (base.to_owned(), data)
         }
         None => (name, std::fs::read(&path).unwrap()),
@@ -34,7 +41,9 @@ fn events(data: &[u8]) -> Vec<(u64, Vec<u8>)> {
     let mut out = Vec::new();
     let mut pos = 4;
     while pos < data.len() {
-        let Ok(Frame::Complete(n)) = frame(&data[pos..], 1 << 30) else { panic!("bad test file at {pos}") };
+        let Ok(Frame::Complete(n)) = frame(&data[pos..], 1 << 30) else {
+            panic!("bad test file at {pos}")
+        };
         out.push((pos as u64, data[pos..pos + n].to_vec()));
         pos += n;
     }
@@ -71,7 +80,15 @@ type SourceFile = (String, Vec<(u64, Vec<u8>)>);
 /// every event as `binvault stream` does; returns the server directory.
 fn build(root: &Path, files: &[SourceFile], compress: bool) -> PathBuf {
     let dir = root.join("server-1");
-    let (mut archive, _) = Archive::open(&dir, SinkOptions { compress, checkpoint_bytes: 4096, ..SinkOptions::default() }).unwrap();
+    let (mut archive, _) = Archive::open(
+        &dir,
+        SinkOptions {
+            compress,
+            checkpoint_bytes: 4096,
+            ..SinkOptions::default()
+        },
+    )
+    .unwrap();
     for (name, evs) in files {
         for (pos, raw) in evs {
             archive.append(name, *pos, raw).unwrap();
@@ -90,7 +107,11 @@ fn chain(rels: &[&str]) -> Vec<SourceFile> {
         .collect()
 }
 
-const CHAIN3: [&str; 3] = ["crc32-full/mariadb-bin.000001", "crc32-full/mariadb-bin.000002", "crc32-full/mariadb-bin.000003"];
+const CHAIN3: [&str; 3] = [
+    "crc32-full/mariadb-bin.000001",
+    "crc32-full/mariadb-bin.000002",
+    "crc32-full/mariadb-bin.000003",
+];
 
 fn verify(dir: &Path) -> VerifyReport {
     verify_with(dir, true)
@@ -98,7 +119,14 @@ fn verify(dir: &Path) -> VerifyReport {
 
 fn verify_with(dir: &Path, strict: bool) -> VerifyReport {
     let before = snapshot(dir);
-    let report = verify_archive_with(dir, &VerifyOptions { strict_gtids: strict }, &mut |_| {}).unwrap();
+    let report = verify_archive_with(
+        dir,
+        &VerifyOptions {
+            strict_gtids: strict,
+        },
+        &mut |_| {},
+    )
+    .unwrap();
     assert_eq!(snapshot(dir), before, "verify modified the archive");
     report
 }
@@ -122,11 +150,18 @@ fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 }
 
 fn file<'a>(report: &'a VerifyReport, name: &str) -> &'a FileReport {
-    report.servers[0].files.iter().find(|f| f.name == name).unwrap_or_else(|| panic!("{name} not in the report"))
+    report.servers[0]
+        .files
+        .iter()
+        .find(|f| f.name == name)
+        .unwrap_or_else(|| panic!("{name} not in the report"))
 }
 
 fn problem<'a>(report: &'a VerifyReport, name: &str) -> &'a Problem {
-    file(report, name).problem.as_ref().unwrap_or_else(|| panic!("{name}: no problem reported: {:#?}", file(report, name)))
+    file(report, name)
+        .problem
+        .as_ref()
+        .unwrap_or_else(|| panic!("{name}: no problem reported: {:#?}", file(report, name)))
 }
 
 /// Every file but `except` is OK.
@@ -140,7 +175,8 @@ fn others_ok(report: &VerifyReport, except: &[&str]) {
 
 fn edit_index(dir: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
     let path = dir.join("index.json");
-    let mut index: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let mut index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     edit(&mut index);
     std::fs::write(&path, serde_json::to_vec_pretty(&index).unwrap()).unwrap();
 }
@@ -153,7 +189,13 @@ fn sha256(data: &[u8]) -> String {
 fn whole_archive_is_ok_with_exact_totals() {
     // The full crc32-full chain: three rotated files, the 72 MB file with events over
     // 16 MiB (from its .gz), and the clean-shutdown tail ending with STOP.
-    let rels = [CHAIN3[0], CHAIN3[1], CHAIN3[2], "crc32-full/mariadb-bin.000004.gz", "crc32-full/mariadb-bin.000005"];
+    let rels = [
+        CHAIN3[0],
+        CHAIN3[1],
+        CHAIN3[2],
+        "crc32-full/mariadb-bin.000004.gz",
+        "crc32-full/mariadb-bin.000005",
+    ];
     let files = chain(&rels);
     let root = tempfile::tempdir().unwrap();
     build(root.path(), &files, false);
@@ -167,7 +209,13 @@ fn whole_archive_is_ok_with_exact_totals() {
     assert_eq!(s.events, all_events.len() as u64);
     assert_eq!(s.bytes, bytes);
     // every transaction of these files has a GTID event
-    assert_eq!(s.transactions, all_events.iter().filter(|(_, e)| event_type(e) == TYPE_MARIA_GTID).count() as u64);
+    assert_eq!(
+        s.transactions,
+        all_events
+            .iter()
+            .filter(|(_, e)| event_type(e) == TYPE_MARIA_GTID)
+            .count() as u64
+    );
     assert_eq!(report.servers[0].name, "server-1");
     let last = file(&report, "mariadb-bin.000005");
     assert!(last.notes.is_empty(), "{:?}", last.notes);
@@ -175,13 +223,27 @@ fn whole_archive_is_ok_with_exact_totals() {
     let server_txt = std::fs::read_to_string(testdata("crc32-full/SERVER.txt")).unwrap();
     for (name, _) in &files[..4] {
         let data = std::fs::read(root.path().join("server-1").join(name)).unwrap();
-        assert!(server_txt.contains(&format!("{name} {} bytes sha256 {}", data.len(), sha256(&data))));
+        assert!(server_txt.contains(&format!(
+            "{name} {} bytes sha256 {}",
+            data.len(),
+            sha256(&data)
+        )));
     }
     // Progress: a tick before each file and one at the end, bytes growing to the total.
     assert_eq!(ticks.len(), 6);
-    assert!(ticks.windows(2).all(|w| w[0].bytes_done <= w[1].bytes_done && w[0].files_done < w[1].files_done + 1));
+    assert!(ticks
+        .windows(2)
+        .all(|w| w[0].bytes_done <= w[1].bytes_done && w[0].files_done < w[1].files_done + 1));
     let end = ticks.last().unwrap();
-    assert_eq!((end.files_done, end.files_total, end.bytes_done, end.bytes_total), (5, 5, bytes, bytes));
+    assert_eq!(
+        (
+            end.files_done,
+            end.files_total,
+            end.bytes_done,
+            end.bytes_total
+        ),
+        (5, 5, bytes, bytes)
+    );
     assert_eq!(ticks[1].file, "mariadb-bin.000002");
     // The server directory itself verifies the same.
     let direct = verify(&root.path().join("server-1"));
@@ -198,7 +260,10 @@ fn compressed_sealed_files_are_verified_decompressed() {
     let f = file(&report, "mariadb-bin.000002");
     assert!(f.compressed && f.sealed);
     assert_eq!(f.size, source(CHAIN3[1]).1.len() as u64);
-    assert_eq!(file(&report, "mariadb-bin.000003").notes, ["the source went on to mariadb-bin.000004, which is not archived yet"]);
+    assert_eq!(
+        file(&report, "mariadb-bin.000003").notes,
+        ["the source went on to mariadb-bin.000004, which is not archived yet"]
+    );
 
     // A damaged .gz: cut in the middle.
     let gz = dir.join("mariadb-bin.000002.gz");
@@ -206,7 +271,10 @@ fn compressed_sealed_files_are_verified_decompressed() {
     std::fs::write(&gz, &bytes[..bytes.len() / 2]).unwrap();
     let report = verify(root.path());
     let p = problem(&report, "mariadb-bin.000002");
-    assert_eq!((p.kind, p.offset, p.file.as_deref()), (ProblemKind::BadGzip, None, Some("mariadb-bin.000002.gz")));
+    assert_eq!(
+        (p.kind, p.offset, p.file.as_deref()),
+        (ProblemKind::BadGzip, None, Some("mariadb-bin.000002.gz"))
+    );
     others_ok(&report, &["mariadb-bin.000002"]);
 }
 
@@ -215,7 +283,11 @@ fn flipped_byte_is_a_checksum_problem_at_its_event() {
     let files = chain(&CHAIN3);
     // a rows event (WRITE/UPDATE/DELETE_ROWS_V1) in the middle of file 1
     let evs = &files[0].1;
-    let victim = evs[evs.len() / 2..].iter().find(|(_, e)| (23..=25).contains(&event_type(e))).unwrap().0;
+    let victim = evs[evs.len() / 2..]
+        .iter()
+        .find(|(_, e)| (23..=25).contains(&event_type(e)))
+        .unwrap()
+        .0;
     for sealed in [true, false] {
         let root = tempfile::tempdir().unwrap();
         let mut files = files.clone();
@@ -231,7 +303,11 @@ fn flipped_byte_is_a_checksum_problem_at_its_event() {
         let report = verify(root.path());
         assert!(!report.ok());
         let p = problem(&report, "mariadb-bin.000001");
-        assert_eq!((p.kind, p.offset), (ProblemKind::Checksum, Some(victim)), "sealed={sealed}: {p}");
+        assert_eq!(
+            (p.kind, p.offset),
+            (ProblemKind::Checksum, Some(victim)),
+            "sealed={sealed}: {p}"
+        );
         assert!(p.reason.contains("checksum mismatch"), "{p}");
         others_ok(&report, &["mariadb-bin.000001"]);
         assert_eq!(report.summary.problems, 1);
@@ -245,7 +321,11 @@ fn a_broken_position_chain_names_the_event() {
     // appended: damage the archived file instead, then fix its CRC.
     let root = tempfile::tempdir().unwrap();
     let dir = build(root.path(), &files, false);
-    let (pos, raw) = files[1].1.iter_mut().find(|(_, e)| event_type(e) == TYPE_XID).unwrap();
+    let (pos, raw) = files[1]
+        .1
+        .iter_mut()
+        .find(|(_, e)| event_type(e) == TYPE_XID)
+        .unwrap();
     raw[13..17].copy_from_slice(&(*pos as u32 + 1).to_le_bytes());
     let n = raw.len();
     let mut crc = flate2::Crc::new();
@@ -257,7 +337,11 @@ fn a_broken_position_chain_names_the_event() {
     std::fs::write(&path, &data).unwrap();
     let report = verify(root.path());
     let p = problem(&report, "mariadb-bin.000002");
-    assert_eq!((p.kind, p.offset), (ProblemKind::PositionChain, Some(*pos)), "{p}");
+    assert_eq!(
+        (p.kind, p.offset),
+        (ProblemKind::PositionChain, Some(*pos)),
+        "{p}"
+    );
     others_ok(&report, &["mariadb-bin.000002"]);
 }
 
@@ -279,8 +363,18 @@ fn truncated_sealed_file() {
         std::fs::write(&path, &full[..cut as usize]).unwrap();
         let report = verify(root.path());
         let p = problem(&report, "mariadb-bin.000001");
-        assert_eq!((p.kind, p.offset), (kind, Some(offset)), "cut at {cut}: {p}");
-        assert!(p.reason.contains(&format!("the file is {cut} bytes, the index records {}", full.len())), "{p}");
+        assert_eq!(
+            (p.kind, p.offset),
+            (kind, Some(offset)),
+            "cut at {cut}: {p}"
+        );
+        assert!(
+            p.reason.contains(&format!(
+                "the file is {cut} bytes, the index records {}",
+                full.len()
+            )),
+            "{p}"
+        );
         others_ok(&report, &["mariadb-bin.000001"]);
     }
 }
@@ -290,12 +384,17 @@ fn edited_index_sha256_is_reported() {
     let root = tempfile::tempdir().unwrap();
     let dir = build(root.path(), &chain(&CHAIN3), false);
     let wrong = "0".repeat(64);
-    edit_index(&dir, |i| i["files"][1]["sha256"] = serde_json::Value::from(wrong.clone()));
+    edit_index(&dir, |i| {
+        i["files"][1]["sha256"] = serde_json::Value::from(wrong.clone())
+    });
     let report = verify(root.path());
     let p = problem(&report, "mariadb-bin.000002");
     assert_eq!((p.kind, p.offset), (ProblemKind::Sha256Mismatch, None));
     let real = sha256(&source(CHAIN3[1]).1);
-    assert_eq!(p.reason, format!("sha256 is {real}, the index records {wrong}"));
+    assert_eq!(
+        p.reason,
+        format!("sha256 is {real}, the index records {wrong}")
+    );
     others_ok(&report, &["mariadb-bin.000002"]);
 
     // Other cached facts: a transaction count that the file does not hold.
@@ -306,7 +405,10 @@ fn edited_index_sha256_is_reported() {
     let report = verify(root.path());
     let p = problem(&report, "mariadb-bin.000003");
     assert_eq!(p.kind, ProblemKind::IndexMismatch);
-    assert_eq!(p.reason, "the index records transactions 1, the file holds 5");
+    assert_eq!(
+        p.reason,
+        "the index records transactions 1, the file holds 5"
+    );
     others_ok(&report, &["mariadb-bin.000003"]);
 }
 
@@ -325,8 +427,16 @@ fn removed_middle_file_breaks_the_rotate_chain() {
     });
     let report = verify(root.path());
     let p = problem(&report, "mariadb-bin.000001");
-    assert_eq!((p.kind, p.offset), (ProblemKind::RotateChain, Some(rotate_at)), "{p}");
-    assert!(p.reason.contains("names mariadb-bin.000002, but the next archived file is mariadb-bin.000003"), "{p}");
+    assert_eq!(
+        (p.kind, p.offset),
+        (ProblemKind::RotateChain, Some(rotate_at)),
+        "{p}"
+    );
+    assert!(
+        p.reason
+            .contains("names mariadb-bin.000002, but the next archived file is mariadb-bin.000003"),
+        "{p}"
+    );
     // the GTID jump into file 3 is the same loss: not reported twice
     others_ok(&report, &["mariadb-bin.000001"]);
     assert_eq!(report.summary.files, 2);
@@ -345,7 +455,10 @@ fn removed_middle_file_breaks_the_rotate_chain() {
     let dir = build(root.path(), &files[..2], false);
     std::fs::write(dir.join("mariadb-bin.000003"), source(CHAIN3[2]).1).unwrap();
     let report = verify(root.path());
-    assert_eq!(problem(&report, "mariadb-bin.000003").kind, ProblemKind::NotInIndex);
+    assert_eq!(
+        problem(&report, "mariadb-bin.000003").kind,
+        ProblemKind::NotInIndex
+    );
     others_ok(&report, &["mariadb-bin.000003"]);
 }
 
@@ -355,7 +468,13 @@ fn removed_middle_file_breaks_the_rotate_chain() {
 fn gtid_continuity() {
     let files = chain(&CHAIN3);
     let gtid_events = |f: usize| -> Vec<usize> {
-        files[f].1.iter().enumerate().filter(|(_, (_, e))| event_type(e) == TYPE_MARIA_GTID).map(|(i, _)| i).collect()
+        files[f]
+            .1
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, e))| event_type(e) == TYPE_MARIA_GTID)
+            .map(|(i, _)| i)
+            .collect()
     };
     let g2 = gtid_events(1);
     // file 2: 0-1-110 .. 0-1-122
@@ -397,13 +516,28 @@ fn gtid_continuity() {
     let root = tempfile::tempdir().unwrap();
     build(root.path(), &list, false);
     let report = verify(root.path());
-    assert_eq!(problem(&report, "mariadb-bin.000001").kind, ProblemKind::GtidOrder);
+    assert_eq!(
+        problem(&report, "mariadb-bin.000001").kind,
+        ProblemKind::GtidOrder
+    );
     let p = problem(&report, "mariadb-bin.000002");
-    assert_eq!((p.kind, p.offset), (ProblemKind::GtidListMismatch, Some(256)), "{p}");
-    assert!(p.reason.contains("was 0-1-109, the files before end with 0-1-108: transactions 0-1-109..109 are missing"), "{p}");
+    assert_eq!(
+        (p.kind, p.offset),
+        (ProblemKind::GtidListMismatch, Some(256)),
+        "{p}"
+    );
+    assert!(
+        p.reason.contains(
+            "was 0-1-109, the files before end with 0-1-108: transactions 0-1-109..109 are missing"
+        ),
+        "{p}"
+    );
     // not a matter of strictness: the list holds the last GTID per domain and server
     let lenient = verify_with(root.path(), false);
-    assert_eq!(problem(&lenient, "mariadb-bin.000002").kind, ProblemKind::GtidListMismatch);
+    assert_eq!(
+        problem(&lenient, "mariadb-bin.000002").kind,
+        ProblemKind::GtidListMismatch
+    );
 }
 
 #[test]
@@ -428,8 +562,16 @@ fn files_ending_without_rotate() {
     build(root.path(), &skipped, false);
     let report = verify(root.path());
     let p = problem(&report, "mariadb-bin.000001");
-    assert_eq!((p.kind, p.offset), (ProblemKind::RotateChain, Some(files[0].1.last().unwrap().0)), "{p}");
-    assert!(p.reason.contains("the next archived file is mariadb-bin.000003, not mariadb-bin.000002"), "{p}");
+    assert_eq!(
+        (p.kind, p.offset),
+        (ProblemKind::RotateChain, Some(files[0].1.last().unwrap().0)),
+        "{p}"
+    );
+    assert!(
+        p.reason
+            .contains("the next archived file is mariadb-bin.000003, not mariadb-bin.000002"),
+        "{p}"
+    );
     others_ok(&report, &["mariadb-bin.000001"]);
 
     // A clean shutdown: the file ends with STOP and the restarted source opens the next
@@ -437,12 +579,18 @@ fn files_ending_without_rotate() {
     // crc32-full: FDE, GTID_LIST, BINLOG_CHECKPOINT, STOP).
     let (_, tail) = source("crc32-full/mariadb-bin.000005");
     let stop = events(&tail);
-    let restarted = vec![("mariadb-bin.000005".to_owned(), stop.clone()), ("mariadb-bin.000006".to_owned(), stop)];
+    let restarted = vec![
+        ("mariadb-bin.000005".to_owned(), stop.clone()),
+        ("mariadb-bin.000006".to_owned(), stop),
+    ];
     let root = tempfile::tempdir().unwrap();
     build(root.path(), &restarted, false);
     let report = verify(root.path());
     assert!(report.ok(), "{report:#?}");
-    assert_eq!(file(&report, "mariadb-bin.000005").notes, ["ends with STOP (the source was shut down); mariadb-bin.000006 continues"]);
+    assert_eq!(
+        file(&report, "mariadb-bin.000005").notes,
+        ["ends with STOP (the source was shut down); mariadb-bin.000006 continues"]
+    );
     assert!(file(&report, "mariadb-bin.000006").notes.is_empty());
 }
 
@@ -454,7 +602,11 @@ fn sealed_file_ending_inside_a_transaction() {
     // Cut file 2 after the GTID event of its last transaction, at an event boundary, and
     // record the cut file's size and sha256 in the index: only the transaction is broken.
     let evs = &files[1].1;
-    let (gtid_at, gtid) = evs.iter().rev().find(|(_, e)| event_type(e) == TYPE_MARIA_GTID).unwrap();
+    let (gtid_at, gtid) = evs
+        .iter()
+        .rev()
+        .find(|(_, e)| event_type(e) == TYPE_MARIA_GTID)
+        .unwrap();
     let cut = gtid_at + gtid.len() as u64;
     let data = source(CHAIN3[1]).1[..cut as usize].to_vec();
     std::fs::write(dir.join("mariadb-bin.000002"), &data).unwrap();
@@ -464,7 +616,11 @@ fn sealed_file_ending_inside_a_transaction() {
     });
     let report = verify(root.path());
     let p = problem(&report, "mariadb-bin.000002");
-    assert_eq!((p.kind, p.offset), (ProblemKind::IncompleteTransaction, Some(*gtid_at)), "{p}");
+    assert_eq!(
+        (p.kind, p.offset),
+        (ProblemKind::IncompleteTransaction, Some(*gtid_at)),
+        "{p}"
+    );
 }
 
 #[test]
@@ -474,7 +630,12 @@ fn a_hole_restarts_the_gtid_checks() {
     // leaves a hole in the middle, and the GTID jump across it is no gap.
     let files = chain(&CHAIN3);
     let evs = &files[0].1;
-    let gtids: Vec<usize> = evs.iter().enumerate().filter(|(_, (_, e))| event_type(e) == TYPE_MARIA_GTID).map(|(i, _)| i).collect();
+    let gtids: Vec<usize> = evs
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, e))| event_type(e) == TYPE_MARIA_GTID)
+        .map(|(i, _)| i)
+        .collect();
     let (a, b) = (gtids[10], gtids[40]);
     let mut first: Vec<(u64, Vec<u8>)> = evs[..a].to_vec();
     first.extend_from_slice(&evs[b..]);
@@ -486,7 +647,11 @@ fn a_hole_restarts_the_gtid_checks() {
     assert!(report.ok(), "{report:#?}");
     let f = file(&report, "mariadb-bin.000001");
     let hole = format!("hole [{}, {})", evs[a].0, evs[b].0);
-    assert!(f.notes.iter().any(|n| n.starts_with(&hole)), "{:?}", f.notes);
+    assert!(
+        f.notes.iter().any(|n| n.starts_with(&hole)),
+        "{:?}",
+        f.notes
+    );
     assert_eq!(f.size, source(CHAIN3[0]).1.len() as u64);
     // The GTID list opening file 2 still says 0-1-109: consistent with file 1's end.
 }
@@ -512,7 +677,10 @@ fn index_or_state_missing_or_damaged() {
     // state.json damaged, or naming a position the archive does not hold.
     let state = std::fs::read(dir.join("state.json")).unwrap();
     std::fs::write(dir.join("state.json"), b"{").unwrap();
-    assert_eq!(verify(root.path()).servers[0].problems[0].kind, ProblemKind::BadState);
+    assert_eq!(
+        verify(root.path()).servers[0].problems[0].kind,
+        ProblemKind::BadState
+    );
     let mut s: serde_json::Value = serde_json::from_slice(&state).unwrap();
     assert_eq!(s["file"], "mariadb-bin.000003");
     let size = source(CHAIN3[2]).1.len() as u64;
@@ -521,7 +689,11 @@ fn index_or_state_missing_or_damaged() {
     std::fs::write(dir.join("state.json"), serde_json::to_vec(&s).unwrap()).unwrap();
     let report = verify(root.path());
     let p = problem(&report, "mariadb-bin.000003");
-    assert_eq!((p.kind, p.offset), (ProblemKind::DurableMismatch, Some(size + 100)), "{p}");
+    assert_eq!(
+        (p.kind, p.offset),
+        (ProblemKind::DurableMismatch, Some(size + 100)),
+        "{p}"
+    );
 }
 
 #[test]
@@ -542,14 +714,22 @@ fn last_file_being_written() {
     let report = verify(root.path());
     assert!(report.ok(), "{report:#?}");
     let notes = &file(&report, "mariadb-bin.000003").notes;
-    assert!(notes.iter().any(|n| n.starts_with(&format!("torn tail at {} (20 bytes", whole.len()))), "{notes:?}");
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with(&format!("torn tail at {} (20 bytes", whole.len()))),
+        "{notes:?}"
+    );
     // Damage followed by data in the last file is a problem.
     let mut bad = whole.clone();
     let victim = files[2].1[files[2].1.len() / 2].0 as usize;
     bad[victim + 20] ^= 0x80;
     std::fs::write(&path, &bad).unwrap();
     let report = verify(root.path());
-    assert_eq!(problem(&report, "mariadb-bin.000003").offset, Some(victim as u64));
+    assert_eq!(
+        problem(&report, "mariadb-bin.000003").offset,
+        Some(victim as u64)
+    );
 }
 
 #[test]
@@ -565,7 +745,10 @@ fn not_an_archive() {
     let dir = build(root.path(), &chain(&CHAIN3[..1]), false);
     std::fs::write(dir.join("mariadb-bin.000002"), b"hello, not a binlog").unwrap();
     let report = verify(root.path());
-    assert_eq!(problem(&report, "mariadb-bin.000002").kind, ProblemKind::NotInIndex);
+    assert_eq!(
+        problem(&report, "mariadb-bin.000002").kind,
+        ProblemKind::NotInIndex
+    );
     std::fs::remove_file(dir.join("index.json")).unwrap();
     let report = verify(root.path());
     let p = problem(&report, "mariadb-bin.000002");
@@ -579,9 +762,16 @@ fn shared_testdata() -> Option<PathBuf> {
     if p.is_dir() {
         return Some(p);
     }
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "the shared corpus {} is missing, and CI=true requires it", p.display());
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "the shared corpus {} is missing, and CI=true requires it",
+        p.display()
+    );
     eprintln!("\n==================== WARNING ====================");
-    eprintln!("shared corpus {} is absent: SKIPPING the MySQL GTID test", p.display());
+    eprintln!(
+        "shared corpus {} is absent: SKIPPING the MySQL GTID test",
+        p.display()
+    );
     eprintln!("=================================================\n");
     None
 }
@@ -590,22 +780,46 @@ fn shared_testdata() -> Option<PathBuf> {
 /// No GTID may appear twice: the same transactions archived again as the next file are.
 #[test]
 fn mysql_gtids_never_repeat() {
-    let Some(shared) = shared_testdata() else { return };
+    let Some(shared) = shared_testdata() else {
+        return;
+    };
     let dir = shared.join("external/Percona-Lab-percona-binlog-server");
-    let read = |n: &str| events(&std::fs::read(dir.join(format!("data_80045_gtid__binlog.{n}"))).unwrap());
+    let read =
+        |n: &str| events(&std::fs::read(dir.join(format!("data_80045_gtid__binlog.{n}"))).unwrap());
     let (one, two) = (read("000001"), read("000002"));
     let root = tempfile::tempdir().unwrap();
-    build(root.path(), &[("binlog.000001".into(), one.clone()), ("binlog.000002".into(), two)], false);
+    build(
+        root.path(),
+        &[
+            ("binlog.000001".into(), one.clone()),
+            ("binlog.000002".into(), two),
+        ],
+        false,
+    );
     let report = verify(root.path());
     assert!(report.ok(), "{report:#?}");
     assert_eq!(report.summary.transactions, 6);
 
     let root = tempfile::tempdir().unwrap();
-    build(root.path(), &[("binlog.000001".into(), one.clone()), ("binlog.000002".into(), one.clone())], false);
+    build(
+        root.path(),
+        &[
+            ("binlog.000001".into(), one.clone()),
+            ("binlog.000002".into(), one.clone()),
+        ],
+        false,
+    );
     let report = verify(root.path());
     let p = problem(&report, "binlog.000002");
     let first_gtid = one.iter().find(|(_, e)| event_type(e) == 33).unwrap().0; // GTID_LOG_EVENT
-    assert_eq!((p.kind, p.offset), (ProblemKind::GtidRepeated, Some(first_gtid)), "{p}");
-    assert_eq!(p.reason, "396e294c-1ca4-11f1-9ae7-00155da79c6b:1 appears earlier in the archive");
+    assert_eq!(
+        (p.kind, p.offset),
+        (ProblemKind::GtidRepeated, Some(first_gtid)),
+        "{p}"
+    );
+    assert_eq!(
+        p.reason,
+        "396e294c-1ca4-11f1-9ae7-00155da79c6b:1 appears earlier in the archive"
+    );
     others_ok(&report, &["binlog.000002"]);
 }

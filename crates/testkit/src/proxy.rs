@@ -51,8 +51,13 @@ impl Proxy {
                         conns.push(s2);
                     }
                 }
-                for (from, to) in [(client.try_clone(), server.try_clone()), (server.try_clone(), client.try_clone())] {
-                    let (Ok(mut from), Ok(mut to)) = (from, to) else { continue };
+                for (from, to) in [
+                    (client.try_clone(), server.try_clone()),
+                    (server.try_clone(), client.try_clone()),
+                ] {
+                    let (Ok(mut from), Ok(mut to)) = (from, to) else {
+                        continue;
+                    };
                     let s = s.clone();
                     std::thread::spawn(move || {
                         let mut buf = vec![0u8; 64 * 1024];
@@ -61,7 +66,9 @@ impl Proxy {
                                 Ok(0) | Err(_) => break,
                                 Ok(n) => n,
                             };
-                            while s.paused.load(Ordering::Relaxed) && !s.stopped.load(Ordering::Relaxed) {
+                            while s.paused.load(Ordering::Relaxed)
+                                && !s.stopped.load(Ordering::Relaxed)
+                            {
                                 std::thread::sleep(Duration::from_millis(5));
                             }
                             if to.write_all(&buf[..n]).is_err() {

@@ -43,7 +43,10 @@ fn expand(paths: &[PathBuf]) -> anyhow::Result<Vec<Input>> {
     let mut out = Vec::new();
     for path in paths {
         if !path.is_dir() {
-            out.push(Input { path: path.clone(), holes: Vec::new() });
+            out.push(Input {
+                path: path.clone(),
+                holes: Vec::new(),
+            });
             continue;
         }
         let mut servers = Vec::new();
@@ -59,13 +62,19 @@ fn expand(paths: &[PathBuf]) -> anyhow::Result<Vec<Input>> {
             servers.extend(subdirs);
         }
         if servers.is_empty() {
-            anyhow::bail!("{} is a directory but not a binvault archive (no index.json)", path.display());
+            anyhow::bail!(
+                "{} is a directory but not a binvault archive (no index.json)",
+                path.display()
+            );
         }
         for dir in servers {
             let index = binvault_sink::index::Index::load(&dir)?
                 .with_context(|| format!("{}: no index", dir.display()))?;
             for f in index.files {
-                out.push(Input { path: dir.join(f.stored_name()), holes: f.holes });
+                out.push(Input {
+                    path: dir.join(f.stored_name()),
+                    holes: f.holes,
+                });
             }
         }
     }
@@ -75,7 +84,10 @@ fn expand(paths: &[PathBuf]) -> anyhow::Result<Vec<Input>> {
 fn open(path: &std::path::Path) -> anyhow::Result<Box<dyn Read>> {
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     Ok(if path.extension().is_some_and(|e| e == "gz") {
-        Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 16, file)))
+        Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(
+            1 << 16,
+            file,
+        )))
     } else {
         Box::new(BufReader::with_capacity(1 << 16, file))
     })
@@ -85,7 +97,10 @@ fn open(path: &std::path::Path) -> anyhow::Result<Box<dyn Read>> {
 fn skip(r: &mut dyn Read, n: u64) -> io::Result<()> {
     let copied = io::copy(&mut r.take(n), &mut io::sink())?;
     if copied < n {
-        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "file ends inside a recorded hole"));
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "file ends inside a recorded hole",
+        ));
     }
     Ok(())
 }

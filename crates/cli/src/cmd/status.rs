@@ -37,7 +37,8 @@ pub struct Args {
 
 pub fn run(args: &Args) -> Result<ExitCode> {
     // The sink's errors already name the path and the OS error: no chain to append.
-    let dirs = server_dirs(&args.archive).map_err(|e| anyhow!("cannot read the archive {}: {e}", args.archive.display()))?;
+    let dirs = server_dirs(&args.archive)
+        .map_err(|e| anyhow!("cannot read the archive {}: {e}", args.archive.display()))?;
     let mut servers = Vec::new();
     for d in dirs {
         servers.push(server_status(&d).map_err(|e| anyhow!("cannot read {}: {e}", d.display()))?);
@@ -143,7 +144,10 @@ fn time_text(ts: u32) -> String {
 fn write_text(out: &mut impl Write, s: &ServerStatus) -> std::io::Result<()> {
     writeln!(out, "{} ({})", s.name(), s.dir.display())?;
     if let Some(p) = &s.index_problem {
-        writeln!(out, "  warning: {p}: the files were scanned (read only) instead")?;
+        writeln!(
+            out,
+            "  warning: {p}: the files were scanned (read only) instead"
+        )?;
     }
     for n in &s.missing {
         writeln!(out, "  warning: the index lists {n}, which is not on disk")?;
@@ -151,11 +155,27 @@ fn write_text(out: &mut impl Write, s: &ServerStatus) -> std::io::Result<()> {
     for n in &s.unlisted {
         writeln!(out, "  warning: {n} is not in the index")?;
     }
-    let header = ["FILE", "SIZE", "SEALED", "SHA256", "FIRST EVENT", "LAST EVENT", "TRANSACTIONS", "GTIDS"];
+    let header = [
+        "FILE",
+        "SIZE",
+        "SEALED",
+        "SHA256",
+        "FIRST EVENT",
+        "LAST EVENT",
+        "TRANSACTIONS",
+        "GTIDS",
+    ];
     let mut rows: Vec<[String; 8]> = vec![header.map(str::to_owned)];
     for f in &s.files {
-        let sha = f.sha256.as_deref().map_or_else(|| "-".to_owned(), |h| h.get(..12).unwrap_or(h).to_owned());
-        let gtids = if f.gtids.is_empty() { "-".to_owned() } else { f.gtids.to_string() };
+        let sha = f
+            .sha256
+            .as_deref()
+            .map_or_else(|| "-".to_owned(), |h| h.get(..12).unwrap_or(h).to_owned());
+        let gtids = if f.gtids.is_empty() {
+            "-".to_owned()
+        } else {
+            f.gtids.to_string()
+        };
         rows.push([
             f.stored_name(),
             f.size.to_string(),
@@ -191,12 +211,19 @@ fn write_text(out: &mut impl Write, s: &ServerStatus) -> std::io::Result<()> {
     let d = &s.durable;
     let from = match s.durable_source {
         Source::Recorded => String::new(),
-        Source::Computed => format!(" ({}: computed from the files)", s.state_problem.as_deref().unwrap_or("state.json unusable")),
+        Source::Computed => format!(
+            " ({}: computed from the files)",
+            s.state_problem.as_deref().unwrap_or("state.json unusable")
+        ),
     };
     if d.file.is_empty() {
         writeln!(out, "  durable:       nothing yet{from}")?;
     } else {
-        writeln!(out, "  durable:       {} at offset {}{from}", d.file, d.offset)?;
+        writeln!(
+            out,
+            "  durable:       {} at offset {}{from}",
+            d.file, d.offset
+        )?;
     }
     if !d.gtid_position.is_empty() {
         writeln!(out, "  GTID position: {}", d.gtid_position)?;
@@ -204,7 +231,15 @@ fn write_text(out: &mut impl Write, s: &ServerStatus) -> std::io::Result<()> {
     if !d.mysql_gtids.is_empty() {
         writeln!(out, "  MySQL GTIDs:   {}", d.mysql_gtids)?;
     }
-    writeln!(out, "  GTID set:      {}", if s.gtids.is_empty() { "-".to_owned() } else { s.gtids.to_string() })?;
+    writeln!(
+        out,
+        "  GTID set:      {}",
+        if s.gtids.is_empty() {
+            "-".to_owned()
+        } else {
+            s.gtids.to_string()
+        }
+    )?;
     writeln!(out, "  last event:    {}", time_text(s.last_timestamp()))
 }
 
@@ -222,7 +257,12 @@ pub fn rfc3339(ts: u32) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 #[cfg(test)]

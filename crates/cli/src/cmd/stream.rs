@@ -96,15 +96,21 @@ pub struct Args {
 /// Turns a TOML config file into command-line options placed before the real ones (which
 /// therefore win): `key = "v"` → `--key v`, `key = true` → `--key`, numbers as text.
 pub fn config_args(path: &std::path::Path) -> Result<Vec<std::ffi::OsString>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the config file {}", path.display()))?;
-    let table: toml::Table = text.parse().with_context(|| format!("{}: invalid TOML", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the config file {}", path.display()))?;
+    let table: toml::Table = text
+        .parse()
+        .with_context(|| format!("{}: invalid TOML", path.display()))?;
     let mut out = Vec::new();
     for (key, value) in table {
         if key == "password" {
             bail!("{}: put the password in a file (password-file) or BINVAULT_PASSWORD, not in the config", path.display());
         }
         if key == "config" {
-            bail!("{}: a config file cannot name another config file", path.display());
+            bail!(
+                "{}: a config file cannot name another config file",
+                path.display()
+            );
         }
         let flag = format!("--{}", key.replace('_', "-"));
         match value {
@@ -122,14 +128,19 @@ pub fn config_args(path: &std::path::Path) -> Result<Vec<std::ffi::OsString>> {
                 out.push(flag.into());
                 out.push(v.to_string().into());
             }
-            other => bail!("{}: {key} = {other}: expected a string, number or boolean", path.display()),
+            other => bail!(
+                "{}: {key} = {other}: expected a string, number or boolean",
+                path.display()
+            ),
         }
     }
     Ok(out)
 }
 
 fn connect_options(args: &Args) -> Result<ConnectOptions> {
-    let Some(source) = &args.source else { bail!("--source is required (or `source` in --config)") };
+    let Some(source) = &args.source else {
+        bail!("--source is required (or `source` in --config)")
+    };
     let mut opts = ConnectOptions::from_url(source)?;
     if let Some(path) = &args.password_file {
         let text = std::fs::read_to_string(path)
@@ -141,10 +152,15 @@ fn connect_options(args: &Args) -> Result<ConnectOptions> {
         }
     }
     let mode: TlsMode = args.tls_mode.parse()?;
-    opts.tls = TlsOptions { mode, ca_file: args.tls_ca.clone(), server_name: None };
+    opts.tls = TlsOptions {
+        mode,
+        ca_file: args.tls_ca.clone(),
+        server_name: None,
+    };
     if let Some(path) = &args.server_public_key {
         opts.server_public_key = Some(
-            std::fs::read(path).with_context(|| format!("cannot read the public key {}", path.display()))?,
+            std::fs::read(path)
+                .with_context(|| format!("cannot read the public key {}", path.display()))?,
         );
     }
     opts.request_public_key = args.get_server_public_key;
@@ -156,19 +172,28 @@ fn connect_options(args: &Args) -> Result<ConnectOptions> {
 fn requested_start(args: &Args) -> Result<Option<StartPosition>> {
     if let Some(start) = &args.start {
         let (name, pos) = match start.rsplit_once(':') {
-            Some((n, p)) => (n, p.parse::<u64>().with_context(|| format!("--start {start}: bad position"))?),
+            Some((n, p)) => (
+                n,
+                p.parse::<u64>()
+                    .with_context(|| format!("--start {start}: bad position"))?,
+            ),
             None => (start.as_str(), 4),
         };
         if name.is_empty() || name.contains('/') || pos < 4 {
             bail!("--start {start}: expected FILE[:POS] with a plain file name and POS >= 4");
         }
-        return Ok(Some(StartPosition::File { name: name.to_owned(), position: pos }));
+        return Ok(Some(StartPosition::File {
+            name: name.to_owned(),
+            position: pos,
+        }));
     }
     if let Some(set) = &args.start_gtid {
         if set.contains(':') || set.contains(|c: char| c.is_ascii_alphabetic()) {
             return Ok(Some(StartPosition::MysqlGtid(set.parse::<MysqlGtidSet>()?)));
         }
-        return Ok(Some(StartPosition::MariadbGtid(set.parse::<MariadbGtidList>()?)));
+        return Ok(Some(StartPosition::MariadbGtid(
+            set.parse::<MariadbGtidList>()?,
+        )));
     }
     Ok(None)
 }
@@ -191,7 +216,8 @@ fn check_identity(root: &std::path::Path, info: &SourceInfo, source: &str) -> Re
     binvault_sink::fs::create_dir(root)?;
     let path = root.join(IDENTITY_FILE);
     if let Ok(data) = std::fs::read(&path) {
-        let id: Identity = serde_json::from_slice(&data).with_context(|| format!("{}: damaged identity file", path.display()))?;
+        let id: Identity = serde_json::from_slice(&data)
+            .with_context(|| format!("{}: damaged identity file", path.display()))?;
         let same = id.source_server_id == info.server_id
             && (id.source_server_uuid.is_none() || id.source_server_uuid == info.server_uuid);
         if !same {
@@ -207,12 +233,17 @@ fn check_identity(root: &std::path::Path, info: &SourceInfo, source: &str) -> Re
         }
         return Ok(id);
     }
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
     let id = Identity {
         source_server_id: info.server_id,
         source_server_uuid: info.server_uuid.clone(),
         source: source.to_owned(),
-        report_host: format!("binvault-{:08x}", (nanos as u64 ^ u64::from(std::process::id()).rotate_left(32)) as u32),
+        report_host: format!(
+            "binvault-{:08x}",
+            (nanos as u64 ^ u64::from(std::process::id()).rotate_left(32)) as u32
+        ),
     };
     let data = serde_json::to_vec_pretty(&id)?;
     binvault_sink::fs::atomic_write(&path, &data)?;
@@ -222,12 +253,29 @@ fn check_identity(root: &std::path::Path, info: &SourceInfo, source: &str) -> Re
 /// Refuses a server id another replica of the source already uses (SHOW SLAVE HOSTS; skipped
 /// when the user may not run it).
 async fn check_server_id(conn: &mut Connection, server_id: u32, report_host: &str) -> Result<()> {
-    let Ok(hosts) = conn.query("SHOW SLAVE HOSTS").await else { return Ok(()) };
-    let id_col = hosts.columns.iter().position(|c| c.eq_ignore_ascii_case("Server_id")).unwrap_or(0);
-    let host_col = hosts.columns.iter().position(|c| c.eq_ignore_ascii_case("Host")).unwrap_or(1);
+    let Ok(hosts) = conn.query("SHOW SLAVE HOSTS").await else {
+        return Ok(());
+    };
+    let id_col = hosts
+        .columns
+        .iter()
+        .position(|c| c.eq_ignore_ascii_case("Server_id"))
+        .unwrap_or(0);
+    let host_col = hosts
+        .columns
+        .iter()
+        .position(|c| c.eq_ignore_ascii_case("Host"))
+        .unwrap_or(1);
     for row in &hosts.rows {
-        let id = row.get(id_col).flatten().and_then(|v| std::str::from_utf8(v).ok()?.parse::<u32>().ok());
-        let host = row.get(host_col).flatten().map(|v| String::from_utf8_lossy(v).into_owned()).unwrap_or_default();
+        let id = row
+            .get(id_col)
+            .flatten()
+            .and_then(|v| std::str::from_utf8(v).ok()?.parse::<u32>().ok());
+        let host = row
+            .get(host_col)
+            .flatten()
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+            .unwrap_or_default();
         if id == Some(server_id) && host != report_host {
             bail!(
                 "server id {server_id} is already used by another replica of the source (host {host:?}): choose another --server-id (two replicas with one id disconnect each other)"
@@ -256,7 +304,10 @@ fn is_fatal(e: &anyhow::Error) -> bool {
     if let Some(p) = e.downcast_ref::<P>() {
         return match p {
             P::Io { .. } | P::ConnectionClosed { .. } | P::Timeout { .. } => false,
-            P::Server(s) => !matches!(s.code, 1040 | 1053 | 1152 | 1158 | 1159 | 1160 | 1161 | 2013 | 1927),
+            P::Server(s) => !matches!(
+                s.code,
+                1040 | 1053 | 1152 | 1158 | 1159 | 1160 | 1161 | 2013 | 1927
+            ),
             _ => true,
         };
     }
@@ -297,7 +348,9 @@ impl Session<'_> {
             }
             self.archive = Some(archive);
         }
-        let Some(archive) = self.archive.as_mut() else { bail!("archive not open") };
+        let Some(archive) = self.archive.as_mut() else {
+            bail!("archive not open")
+        };
         // an interrupted stream may have left half a transaction: cut it, resume before it
         archive.rewind_to_boundary()?;
         let start = match archive.resume_point() {
@@ -313,7 +366,8 @@ impl Session<'_> {
             },
             None => requested_start(self.args)?.unwrap_or(StartPosition::Oldest),
         };
-        let resuming = matches!(&start, StartPosition::File { .. }) && archive.resume_point().is_some();
+        let resuming =
+            matches!(&start, StartPosition::File { .. }) && archive.resume_point().is_some();
         let replica = ReplicaOptions {
             server_id: self.args.server_id,
             start,
@@ -346,7 +400,10 @@ impl Session<'_> {
                         None => {
                             if e.event_type() == FORMAT_DESCRIPTION_EVENT {
                                 if !checked_fde {
-                                    archive.check_format_description(&String::from_utf8_lossy(&e.file), &e.raw)?;
+                                    archive.check_format_description(
+                                        &String::from_utf8_lossy(&e.file),
+                                        &e.raw,
+                                    )?;
                                     checked_fde = true;
                                 }
                                 archive.set_pending_format_description(&e.raw);
@@ -366,7 +423,9 @@ impl Session<'_> {
                             }
                             self.metrics.event_archived(e.timestamp());
                             if e.needs_ack {
-                                pending_ack = e.end_position().map(|end| (e.file.clone(), end, Instant::now()));
+                                pending_ack = e
+                                    .end_position()
+                                    .map(|end| (e.file.clone(), end, Instant::now()));
                             }
                         }
                     },
@@ -393,14 +452,18 @@ impl Session<'_> {
             if archive.needs_sync(Instant::now()) || ended {
                 let t = Instant::now();
                 let durable = archive.sync()?.clone();
-                self.metrics.fsync_seconds.observe(t.elapsed().as_secs_f64());
+                self.metrics
+                    .fsync_seconds
+                    .observe(t.elapsed().as_secs_f64());
                 self.metrics.durable_offset.set(durable.offset as i64);
                 if let Some((file, end, received)) = &pending_ack {
                     let covered = durable.file.as_bytes() > &file[..]
                         || (durable.file.as_bytes() == &file[..] && durable.offset >= *end);
                     if covered {
                         stream.ack_position(file, *end).await?;
-                        self.metrics.ack_seconds.observe(received.elapsed().as_secs_f64());
+                        self.metrics
+                            .ack_seconds
+                            .observe(received.elapsed().as_secs_f64());
                         pending_ack = None;
                     }
                 }
@@ -426,15 +489,23 @@ async fn sleep_until(deadline: Option<Instant>) {
 /// Runs `binvault stream`.
 pub fn run(args: &Args) -> Result<ExitCode> {
     let opts = connect_options(args)?;
-    let Some(root) = args.archive.clone() else { bail!("--archive is required (or `archive` in --config)") };
+    let Some(root) = args.archive.clone() else {
+        bail!("--archive is required (or `archive` in --config)")
+    };
     let metrics = Metrics::new(Duration::from_secs_f64(args.lag_threshold.max(0.0)));
     if let Some(addr) = &args.metrics_addr {
         crate::metrics::serve(addr, metrics.clone())?;
     }
     let sync: SyncPolicy = args.sync.parse()?;
     requested_start(args)?; // reject a malformed start before connecting
-    let sink = SinkOptions { sync, compress: args.compress_sealed, ..SinkOptions::default() };
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let sink = SinkOptions {
+        sync,
+        compress: args.compress_sealed,
+        ..SinkOptions::default()
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async {
         let stop = Arc::new(Notify::new());
         let stopping = Arc::new(AtomicBool::new(false));

@@ -43,9 +43,11 @@ fn progress_bar() -> Option<ProgressBar> {
         return None;
     }
     let bar = ProgressBar::new(0);
-    let style = ProgressStyle::with_template("{spinner} [{elapsed}] {wide_bar} {bytes}/{total_bytes} {msg}")
-        .map(|s| s.progress_chars("=> "))
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    let style = ProgressStyle::with_template(
+        "{spinner} [{elapsed}] {wide_bar} {bytes}/{total_bytes} {msg}",
+    )
+    .map(|s| s.progress_chars("=> "))
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);
     Some(bar)
 }
@@ -56,16 +58,23 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         if let Some(bar) = &bar {
             bar.set_length(p.bytes_total);
             bar.set_position(p.bytes_done);
-            bar.set_message(if p.file.is_empty() { String::new() } else { format!("{}/{}", p.server, p.file) });
+            bar.set_message(if p.file.is_empty() {
+                String::new()
+            } else {
+                format!("{}/{}", p.server, p.file)
+            });
         }
     };
-    let options = VerifyOptions { strict_gtids: !args.non_strict_gtids };
+    let options = VerifyOptions {
+        strict_gtids: !args.non_strict_gtids,
+    };
     let report = verify_archive_with(&args.archive, &options, &mut on_progress);
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
     // The sink's error already names the path and the OS error: no chain to append.
-    let report = report.map_err(|e| anyhow::anyhow!("cannot verify {}: {e}", args.archive.display()))?;
+    let report =
+        report.map_err(|e| anyhow::anyhow!("cannot verify {}: {e}", args.archive.display()))?;
     if report.servers.is_empty() {
         anyhow::bail!(
             "{} holds no archive: no server directory (one with index.json, state.json or binlog files) in it",
@@ -100,7 +109,12 @@ fn write_text(out: &mut impl Write, report: &VerifyReport) -> std::io::Result<()
         for n in &server.notes {
             writeln!(out, "  note: {n}")?;
         }
-        let width = server.files.iter().map(|f| stored_name(&f.path).len()).max().unwrap_or(0);
+        let width = server
+            .files
+            .iter()
+            .map(|f| stored_name(&f.path).len())
+            .max()
+            .unwrap_or(0);
         for f in &server.files {
             let status = if f.ok() { "OK" } else { "PROBLEM" };
             writeln!(
@@ -123,7 +137,11 @@ fn write_text(out: &mut impl Write, report: &VerifyReport) -> std::io::Result<()
         }
     }
     let s = &report.summary;
-    let verdict = if report.ok() { "all OK".to_owned() } else { format!("{} problem(s)", s.problems) };
+    let verdict = if report.ok() {
+        "all OK".to_owned()
+    } else {
+        format!("{} problem(s)", s.problems)
+    };
     writeln!(
         out,
         "{verdict}: {} file(s) in {} server director{} ({} OK), {} events, {} transactions, {} bytes",

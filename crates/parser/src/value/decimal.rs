@@ -162,8 +162,14 @@ impl<'a> Decimal<'a> {
         let mask = self.mask();
         let bytes = self.bytes;
         let sizes = std::iter::once(intg % DIGITS_PER_GROUP)
-            .chain(std::iter::repeat_n(DIGITS_PER_GROUP, (intg / DIGITS_PER_GROUP) as usize))
-            .chain(std::iter::repeat_n(DIGITS_PER_GROUP, (frac / DIGITS_PER_GROUP) as usize))
+            .chain(std::iter::repeat_n(
+                DIGITS_PER_GROUP,
+                (intg / DIGITS_PER_GROUP) as usize,
+            ))
+            .chain(std::iter::repeat_n(
+                DIGITS_PER_GROUP,
+                (frac / DIGITS_PER_GROUP) as usize,
+            ))
             .chain(std::iter::once(frac % DIGITS_PER_GROUP))
             .filter(|&d| d > 0);
         let mut pos = 0usize;

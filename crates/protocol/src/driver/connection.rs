@@ -9,6 +9,7 @@ use tracing::debug;
 
 use crate::auth::session::{AuthConfig, AuthSession, AuthStep};
 use crate::auth::AuthPlugin;
+use crate::command;
 use crate::compressed::{encode_compressed, CompressedPacketReader};
 use crate::driver::tls::{self, TlsMode};
 use crate::driver::ConnectOptions;
@@ -16,7 +17,6 @@ use crate::error::{Error, Result};
 use crate::handshake::{self, CapabilityFlags, HandshakeResponse, InitialHandshake};
 use crate::packet::{encode_packet, PacketReader};
 use crate::response::{ResultSetDecoder, ResultSetEvent, TextRow};
-use crate::command;
 
 /// Collation sent in the handshake: utf8mb4_general_ci (45), known to every server version.
 const CHARSET: u8 = 45;
@@ -99,10 +99,17 @@ impl QueryResult {
     }
 }
 
-async fn with_timeout<T>(limit: Duration, what: &'static str, fut: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+async fn with_timeout<T>(
+    limit: Duration,
+    what: &'static str,
+    fut: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
     match tokio::time::timeout(limit, fut).await {
         Ok(r) => r,
-        Err(_) => Err(Error::Timeout { what, seconds: limit.as_secs_f64() }),
+        Err(_) => Err(Error::Timeout {
+            what,
+            seconds: limit.as_secs_f64(),
+        }),
     }
 }
 
@@ -110,13 +117,21 @@ impl Connection {
     /// Connects, negotiates TLS as `options.tls` says, and authenticates.
     pub async fn connect(options: &ConnectOptions) -> Result<Connection> {
         let peer = format!("{}:{}", options.host, options.port);
-        with_timeout(options.connect_timeout, "connecting and authenticating", Self::connect_inner(options, peer)).await
+        with_timeout(
+            options.connect_timeout,
+            "connecting and authenticating",
+            Self::connect_inner(options, peer),
+        )
+        .await
     }
 
     async fn connect_inner(options: &ConnectOptions, peer: String) -> Result<Connection> {
         let tcp = TcpStream::connect((options.host.as_str(), options.port))
             .await
-            .map_err(|source| Error::Io { context: format!("connecting to {peer}"), source })?;
+            .map_err(|source| Error::Io {
+                context: format!("connecting to {peer}"),
+                source,
+            })?;
         let _ = tcp.set_nodelay(true);
         let mut conn = Connection {
             transport: Transport::Plain(tcp),
@@ -148,7 +163,9 @@ impl Connection {
             TlsMode::Preferred => server_tls,
             mode => {
                 if !server_tls {
-                    return Err(Error::TlsUnavailable { mode: mode_name(mode) });
+                    return Err(Error::TlsUnavailable {
+                        mode: mode_name(mode),
+                    });
                 }
                 true
             }
@@ -184,7 +201,12 @@ impl Connection {
 
         // An unknown default plugin: answer as mysql_native_password and let the server
         // switch us to the user's plugin (what libmysqlclient does).
-        let plugin = match AuthPlugin::from_name(greeting.auth_plugin_name.as_deref().unwrap_or(crate::auth::MYSQL_NATIVE_PASSWORD)) {
+        let plugin = match AuthPlugin::from_name(
+            greeting
+                .auth_plugin_name
+                .as_deref()
+                .unwrap_or(crate::auth::MYSQL_NATIVE_PASSWORD),
+        ) {
             AuthPlugin::Unknown(_) => AuthPlugin::MysqlNativePassword,
             known => known,
         };
@@ -197,7 +219,11 @@ impl Connection {
         let mut rng = rand_core::OsRng;
         let mut auth = AuthSession::new(plugin, &greeting.auth_plugin_data, &config);
         let auth_response = auth.initial_response(&mut rng)?;
-        let attrs = [("_client_name", "binvault"), ("_client_version", env!("CARGO_PKG_VERSION")), ("program_name", "binvault")];
+        let attrs = [
+            ("_client_name", "binvault"),
+            ("_client_version", env!("CARGO_PKG_VERSION")),
+            ("program_name", "binvault"),
+        ];
         let response = HandshakeResponse {
             capabilities: caps,
             max_packet_size: max_packet,
@@ -228,7 +254,8 @@ impl Connection {
             }
         }
         if caps.contains(CapabilityFlags::CLIENT_COMPRESS) {
-            conn.framing = Framing::Compressed(CompressedPacketReader::new(options.max_packet_size));
+            conn.framing =
+                Framing::Compressed(CompressedPacketReader::new(options.max_packet_size));
         }
         debug!(peer = %conn.peer, tls = use_tls, plugin = auth.plugin().name(), "authenticated");
         conn.greeting = greeting;
@@ -239,8 +266,11 @@ impl Connection {
         let config = tls::client_config(&options.tls)?;
         let name = tls::server_name(&options.tls, &options.host)?;
         let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
-        let Transport::Plain(tcp) = std::mem::replace(&mut self.transport, Transport::Closed) else {
-            return Err(Error::Tls("TLS can only be started on a plain connection".into()));
+        let Transport::Plain(tcp) = std::mem::replace(&mut self.transport, Transport::Closed)
+        else {
+            return Err(Error::Tls(
+                "TLS can only be started on a plain connection".into(),
+            ));
         };
         let tls = connector
             .connect(name, tcp)
@@ -292,7 +322,8 @@ impl Connection {
             Framing::Plain(_) => out,
             Framing::Compressed(r) => {
                 let mut c = BytesMut::with_capacity(out.len() + 16);
-                let cnext = encode_compressed(&out, r.sequence(), flate2::Compression::fast(), &mut c);
+                let cnext =
+                    encode_compressed(&out, r.sequence(), flate2::Compression::fast(), &mut c);
                 r.set_sequence(cnext);
                 c
             }
@@ -300,7 +331,10 @@ impl Connection {
         self.transport
             .write_all(&out)
             .await
-            .map_err(|source| Error::Io { context: format!("writing to {}", self.peer), source })?;
+            .map_err(|source| Error::Io {
+                context: format!("writing to {}", self.peer),
+                source,
+            })?;
         Ok(next)
     }
 
@@ -329,7 +363,10 @@ impl Connection {
                 .transport
                 .read_buf(&mut self.read_buf)
                 .await
-                .map_err(|source| Error::Io { context: format!("reading {what} from {}", self.peer), source })?;
+                .map_err(|source| Error::Io {
+                    context: format!("reading {what} from {}", self.peer),
+                    source,
+                })?;
             if n == 0 {
                 return Err(Error::ConnectionClosed { context: what });
             }
@@ -361,9 +398,14 @@ impl Connection {
         loop {
             let payload = self.read_payload("a query result").await?;
             match decoder.handle_payload(payload)? {
-                ResultSetEvent::Column(c) => result.columns.push(String::from_utf8_lossy(&c.name).into_owned()),
+                ResultSetEvent::Column(c) => result
+                    .columns
+                    .push(String::from_utf8_lossy(&c.name).into_owned()),
                 ResultSetEvent::Row(r) => result.rows.push(r),
-                ResultSetEvent::Ok(_) | ResultSetEvent::Done { .. } | ResultSetEvent::ColumnCount(_) | ResultSetEvent::ColumnsDone => {}
+                ResultSetEvent::Ok(_)
+                | ResultSetEvent::Done { .. }
+                | ResultSetEvent::ColumnCount(_)
+                | ResultSetEvent::ColumnsDone => {}
             }
             if decoder.is_done() {
                 return Ok(result);
@@ -396,7 +438,10 @@ impl Connection {
         self.transport
             .write_all(&out)
             .await
-            .map_err(|source| Error::Io { context: format!("writing to {}", self.peer), source })
+            .map_err(|source| Error::Io {
+                context: format!("writing to {}", self.peer),
+                source,
+            })
     }
 
     /// Closes the connection politely (COM_QUIT); errors are ignored.

@@ -55,7 +55,11 @@ impl Password {
 
 impl fmt::Debug for Password {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0.is_empty() { "Password(empty)" } else { "Password(***)" })
+        f.write_str(if self.0.is_empty() {
+            "Password(empty)"
+        } else {
+            "Password(***)"
+        })
     }
 }
 
@@ -134,7 +138,10 @@ impl ConnectOptions {
             .host_str()
             .filter(|h| !h.is_empty())
             .ok_or_else(|| Error::Config(format!("source URL {} has no host", redacted())))?;
-        let host = host.trim_start_matches('[').trim_end_matches(']').to_owned();
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
         if parsed.query().is_some() || !matches!(parsed.path(), "" | "/") {
             return Err(Error::Config(format!(
                 "source URL {} must not have a path or query",
@@ -149,7 +156,10 @@ impl ConnectOptions {
         let user = String::from_utf8(decode(parsed.username())?)
             .map_err(|_| Error::Config("source URL: the user name is not UTF-8".into()))?;
         if user.is_empty() {
-            return Err(Error::Config(format!("source URL {} has no user", redacted())));
+            return Err(Error::Config(format!(
+                "source URL {} has no user",
+                redacted()
+            )));
         }
         let password = Password::new(decode(parsed.password().unwrap_or(""))?);
         Ok(ConnectOptions {
@@ -181,7 +191,9 @@ fn percent_decode(s: &str) -> Option<Vec<u8>> {
 
 /// The URL with any password replaced by `***`, for messages and logs.
 pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return "<unparsable URL>".into() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "<unparsable URL>".into();
+    };
     match rest.rsplit_once('@') {
         Some((userinfo, host)) => {
             let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
@@ -202,13 +214,22 @@ mod tests {
     #[test]
     fn url_parsing() {
         let o = ConnectOptions::from_url("mysql://re%40pl:p%3Ass@db.example:3307").unwrap();
-        assert_eq!((o.host.as_str(), o.port, o.user.as_str()), ("db.example", 3307, "re@pl"));
+        assert_eq!(
+            (o.host.as_str(), o.port, o.user.as_str()),
+            ("db.example", 3307, "re@pl")
+        );
         assert_eq!(o.password.as_bytes(), b"p:ss");
         assert_eq!(format!("{:?}", o.password), "Password(***)");
         assert!(!format!("{o:?}").contains("p:ss"));
         let o = ConnectOptions::from_url("mariadb://u@[::1]").unwrap();
         assert_eq!((o.host.as_str(), o.port), ("::1", 3306));
-        for bad in ["http://u@h", "mysql://h:1", "mysql://u:pw@h/db", "mysql://u@h?x=1", "nonsense"] {
+        for bad in [
+            "http://u@h",
+            "mysql://h:1",
+            "mysql://u:pw@h/db",
+            "mysql://u@h?x=1",
+            "nonsense",
+        ] {
             let err = ConnectOptions::from_url(bad).unwrap_err().to_string();
             assert!(!err.contains("pw@"), "{err}");
         }

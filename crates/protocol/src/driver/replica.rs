@@ -113,8 +113,15 @@ impl Default for ReplicaOptions {
 }
 
 fn parse_version(v: &str) -> (u32, u32, u32) {
-    let mut nums = v.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).map(|s| s.parse().unwrap_or(0));
-    (nums.next().unwrap_or(0), nums.next().unwrap_or(0), nums.next().unwrap_or(0))
+    let mut nums = v
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().unwrap_or(0));
+    (
+        nums.next().unwrap_or(0),
+        nums.next().unwrap_or(0),
+        nums.next().unwrap_or(0),
+    )
 }
 
 fn sql_quote(s: &str) -> String {
@@ -125,7 +132,11 @@ impl Connection {
     /// Asks the source about itself (see [`SourceInfo`]).
     pub async fn source_info(&mut self) -> Result<SourceInfo> {
         let greeting = self.greeting();
-        let flavor = if greeting.is_mariadb() { Flavor::MariaDb } else { Flavor::MySql };
+        let flavor = if greeting.is_mariadb() {
+            Flavor::MariaDb
+        } else {
+            Flavor::MySql
+        };
         let version = greeting.version().to_owned();
         let version_number = parse_version(&version);
         let gtid_var = match flavor {
@@ -133,7 +144,9 @@ impl Connection {
             Flavor::MySql => "@@GLOBAL.gtid_executed",
         };
         let r = self
-            .query(&format!("SELECT @@GLOBAL.server_id, @@GLOBAL.log_bin, {gtid_var}"))
+            .query(&format!(
+                "SELECT @@GLOBAL.server_id, @@GLOBAL.log_bin, {gtid_var}"
+            ))
             .await?;
         let server_id = r.first_value(0).and_then(|v| v.parse().ok()).unwrap_or(0);
         let log_bin = r.first_value(1).unwrap_or_default();
@@ -142,22 +155,38 @@ impl Connection {
         }
         let gtid_position = r.first_value(2).map(|s| s.replace('\n', ""));
         let checksum = match self.query("SELECT @@GLOBAL.binlog_checksum").await {
-            Ok(r) => r.first_value(0).is_some_and(|v| !v.eq_ignore_ascii_case("NONE")),
+            Ok(r) => r
+                .first_value(0)
+                .is_some_and(|v| !v.eq_ignore_ascii_case("NONE")),
             Err(Error::Server(ServerError { code: 1193, .. })) => false, // before MySQL 5.6
             Err(e) => return Err(e),
         };
         let server_uuid = match flavor {
-            Flavor::MySql => self.query("SELECT @@GLOBAL.server_uuid").await.ok().and_then(|r| r.first_value(0)),
+            Flavor::MySql => self
+                .query("SELECT @@GLOBAL.server_uuid")
+                .await
+                .ok()
+                .and_then(|r| r.first_value(0)),
             Flavor::MariaDb => None,
         };
         let semi = self
             .query("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('rpl_semi_sync_master_enabled', 'rpl_semi_sync_source_enabled')")
             .await?;
-        let semi_sync_enabled = semi
-            .rows
-            .iter()
-            .any(|row| row.get(1).flatten().is_some_and(|v| v.eq_ignore_ascii_case(b"ON")));
-        Ok(SourceInfo { flavor, version, version_number, server_id, server_uuid, checksum, gtid_position, semi_sync_enabled })
+        let semi_sync_enabled = semi.rows.iter().any(|row| {
+            row.get(1)
+                .flatten()
+                .is_some_and(|v| v.eq_ignore_ascii_case(b"ON"))
+        });
+        Ok(SourceInfo {
+            flavor,
+            version,
+            version_number,
+            server_id,
+            server_uuid,
+            checksum,
+            gtid_position,
+            semi_sync_enabled,
+        })
     }
 
     /// The source's current binlog file and position (`SHOW BINARY LOG STATUS` on MySQL 8.2+,
@@ -169,14 +198,22 @@ impl Connection {
             "SHOW MASTER STATUS"
         };
         let r = self.query(sql).await?;
-        Ok(match (r.first_value(0), r.first_value(1).and_then(|p| p.parse().ok())) {
-            (Some(f), Some(p)) => Some((f, p)),
-            _ => None,
-        })
+        Ok(
+            match (
+                r.first_value(0),
+                r.first_value(1).and_then(|p| p.parse().ok()),
+            ) {
+                (Some(f), Some(p)) => Some((f, p)),
+                _ => None,
+            },
+        )
     }
 
     /// Sets the replica session up and starts the binlog dump.
-    pub async fn start_replication(mut self, options: &ReplicaOptions) -> Result<ReplicationStream> {
+    pub async fn start_replication(
+        mut self,
+        options: &ReplicaOptions,
+    ) -> Result<ReplicationStream> {
         if options.server_id == 0 {
             return Err(Error::Config("the replica server id must not be 0".into()));
         }
@@ -210,14 +247,21 @@ impl Connection {
         match &options.start {
             StartPosition::MariadbGtid(list) => {
                 if info.flavor != Flavor::MariaDb {
-                    return Err(Error::Config("a MariaDB GTID start (domain-server-seq) needs a MariaDB source".into()));
+                    return Err(Error::Config(
+                        "a MariaDB GTID start (domain-server-seq) needs a MariaDB source".into(),
+                    ));
                 }
-                set.push(format!("SET @slave_connect_state = {}", sql_quote(&list.to_string())));
+                set.push(format!(
+                    "SET @slave_connect_state = {}",
+                    sql_quote(&list.to_string())
+                ));
                 set.push("SET @slave_gtid_strict_mode = 1".into());
                 set.push("SET @slave_gtid_ignore_duplicates = 0".into());
             }
             StartPosition::MysqlGtid(_) if info.flavor != Flavor::MySql => {
-                return Err(Error::Config("a MySQL GTID set start (uuid:1-5) needs a MySQL source".into()));
+                return Err(Error::Config(
+                    "a MySQL GTID set start (uuid:1-5) needs a MySQL source".into(),
+                ));
             }
             _ => {}
         }
@@ -226,14 +270,20 @@ impl Connection {
         }
         let checksum = if info.checksum {
             let r = self.query("SELECT @master_binlog_checksum").await?;
-            r.first_value(0).is_some_and(|v| !v.eq_ignore_ascii_case("NONE"))
+            r.first_value(0)
+                .is_some_and(|v| !v.eq_ignore_ascii_case("NONE"))
         } else {
             false
         };
 
         let mut payload = BytesMut::new();
         command::register_slave(
-            &RegisterSlave { server_id: options.server_id, hostname: &options.report_host, user: "", port: 0 },
+            &RegisterSlave {
+                server_id: options.server_id,
+                hostname: &options.report_host,
+                user: "",
+                port: 0,
+            },
             &mut payload,
         )?;
         self.send_command(&payload).await?;
@@ -256,7 +306,15 @@ impl Connection {
                 if info.flavor == Flavor::MariaDb {
                     flags |= dump_flags::BINLOG_SEND_ANNOTATE_ROWS_EVENT;
                 }
-                command::binlog_dump(&BinlogDump { server_id: options.server_id, flags, filename: b"", position: 4 }, &mut payload);
+                command::binlog_dump(
+                    &BinlogDump {
+                        server_id: options.server_id,
+                        flags,
+                        filename: b"",
+                        position: 4,
+                    },
+                    &mut payload,
+                );
                 (Bytes::new(), 4)
             }
             StartPosition::File { name, position } => {
@@ -264,21 +322,43 @@ impl Connection {
                     flags |= dump_flags::BINLOG_SEND_ANNOTATE_ROWS_EVENT;
                 }
                 let pos = u32::try_from(*position).map_err(|_| {
-                    Error::Config(format!("start position {position} does not fit the 32-bit COM_BINLOG_DUMP field"))
+                    Error::Config(format!(
+                        "start position {position} does not fit the 32-bit COM_BINLOG_DUMP field"
+                    ))
                 })?;
-                command::binlog_dump(&BinlogDump { server_id: options.server_id, flags, filename: name.as_bytes(), position: pos }, &mut payload);
+                command::binlog_dump(
+                    &BinlogDump {
+                        server_id: options.server_id,
+                        flags,
+                        filename: name.as_bytes(),
+                        position: pos,
+                    },
+                    &mut payload,
+                );
                 (Bytes::from(name.clone().into_bytes()), *position)
             }
             StartPosition::MysqlGtid(set) => {
                 command::binlog_dump_gtid(
-                    &BinlogDumpGtid { server_id: options.server_id, flags, filename: b"", position: 4, gtid_set: Some(set) },
+                    &BinlogDumpGtid {
+                        server_id: options.server_id,
+                        flags,
+                        filename: b"",
+                        position: 4,
+                        gtid_set: Some(set),
+                    },
                     &mut payload,
                 )?;
                 (Bytes::new(), 4)
             }
         };
-        let idle = options.idle_timeout.unwrap_or(options.heartbeat_period * 2 + Duration::from_secs(5));
-        let config = StreamConfig { semi_sync, checksum, idle_timeout: Some(idle) };
+        let idle = options
+            .idle_timeout
+            .unwrap_or(options.heartbeat_period * 2 + Duration::from_secs(5));
+        let config = StreamConfig {
+            semi_sync,
+            checksum,
+            idle_timeout: Some(idle),
+        };
         let mut stream = BinlogStream::new(config, file, position);
         self.send_command(&payload).await?;
         if semi_sync {
@@ -287,7 +367,12 @@ impl Connection {
         }
         stream.start_clock(Instant::now());
         info!(source = %self.peer(), version = %info.version, start = ?options.start, checksum, semi_sync, "binlog dump started");
-        Ok(ReplicationStream { conn: self, stream, info, semi_sync })
+        Ok(ReplicationStream {
+            conn: self,
+            stream,
+            info,
+            semi_sync,
+        })
     }
 }
 
@@ -331,7 +416,9 @@ impl ReplicationStream {
     /// The next item if its bytes have already arrived, without waiting: lets a caller
     /// take every event that came in meanwhile before one fsync (group commit).
     pub fn try_next(&mut self) -> Result<Option<StreamItem>> {
-        let Some(payload) = self.conn.try_buffered_payload()? else { return Ok(None) };
+        let Some(payload) = self.conn.try_buffered_payload()? else {
+            return Ok(None);
+        };
         match self.stream.handle_packet(payload, Instant::now()) {
             Err(Error::Server(e)) if e.code == 1227 => Err(Error::ReplicationDenied(e)),
             other => other.map(Some),
@@ -345,7 +432,8 @@ impl ReplicationStream {
     /// Acknowledges (semi-sync) that everything up to the end of `event` is durable. Only
     /// events with [`BinlogEvent::needs_ack`] need it; other calls are ignored.
     pub async fn ack(&mut self, event: &BinlogEvent) -> Result<()> {
-        let (true, true, Some(end)) = (self.semi_sync, event.needs_ack, event.end_position()) else {
+        let (true, true, Some(end)) = (self.semi_sync, event.needs_ack, event.end_position())
+        else {
             return Ok(());
         };
         let mut payload = BytesMut::new();

@@ -8,7 +8,9 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
 
 use crate::error::{Error, Result};
 
@@ -70,8 +72,9 @@ fn load_roots(ca_file: Option<&Path>) -> Result<RootCertStore> {
     let mut roots = RootCertStore::empty();
     match ca_file {
         Some(path) => {
-            let pem = std::fs::read(path)
-                .map_err(|e| Error::Config(format!("cannot read TLS CA file {}: {e}", path.display())))?;
+            let pem = std::fs::read(path).map_err(|e| {
+                Error::Config(format!("cannot read TLS CA file {}: {e}", path.display()))
+            })?;
             let mut n = 0;
             for cert in rustls_pki_types::pem::PemObject::pem_slice_iter(&pem) {
                 let cert: CertificateDer<'static> = cert.map_err(|e| {
@@ -83,7 +86,10 @@ fn load_roots(ca_file: Option<&Path>) -> Result<RootCertStore> {
                 n += 1;
             }
             if n == 0 {
-                return Err(Error::Config(format!("TLS CA file {} holds no certificate", path.display())));
+                return Err(Error::Config(format!(
+                    "TLS CA file {} holds no certificate",
+                    path.display()
+                )));
             }
         }
         None => {
@@ -116,10 +122,16 @@ pub(crate) fn client_config(options: &TlsOptions) -> Result<ClientConfig> {
             let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
                 .build()
                 .map_err(|e| tls_error("TLS verifier", e))?;
-            Arc::new(ChainVerifier { inner, check_name: options.mode == TlsMode::VerifyFull })
+            Arc::new(ChainVerifier {
+                inner,
+                check_name: options.mode == TlsMode::VerifyFull,
+            })
         }
     };
-    Ok(builder.dangerous().with_custom_certificate_verifier(verifier).with_no_client_auth())
+    Ok(builder
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth())
 }
 
 /// The server name to send (SNI) and verify.
@@ -152,7 +164,12 @@ impl ServerCertVerifier for NoCertificateVerification {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -161,7 +178,12 @@ impl ServerCertVerifier for NoCertificateVerification {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
@@ -185,7 +207,10 @@ impl ServerCertVerifier for ChainVerifier {
         ocsp: &[u8],
         now: UnixTime,
     ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        match self.inner.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
+        match self
+            .inner
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+        {
             Err(rustls::Error::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
             )) if !self.check_name => Ok(ServerCertVerified::assertion()),
