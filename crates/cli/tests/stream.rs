@@ -7,7 +7,9 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use binvault_testkit::{cmp_files, workload, MariaDb, MariaDbConfig, TestCerts, UserAuth};
+use binvault_testkit::{
+    assert_archived_copies, workload, MariaDb, MariaDbConfig, TestCerts, UserAuth,
+};
 
 fn stream(server: &MariaDb, user: &str, archive: &Path, extra: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_binvault"))
@@ -32,27 +34,8 @@ fn ok(out: &Output) {
     );
 }
 
-/// Closed files of the source equal the archive's byte for byte; the open one is a prefix
-/// (apart from the in-use flag the source clears when it sends the format description).
 fn assert_archive_matches(server: &MariaDb, archive: &Path, skip: usize) {
-    let files = server.binlog_files().unwrap();
-    let last = files.len() - 1;
-    for (i, src) in files.iter().enumerate().skip(skip) {
-        let name = src.file_name().unwrap();
-        let ours = archive.join("server-1").join(name);
-        if i < last {
-            cmp_files(src, &ours).unwrap();
-        } else {
-            let mut a = std::fs::read(src).unwrap();
-            let mut b = std::fs::read(&ours).unwrap();
-            a[21] &= !1;
-            b[21] &= !1;
-            assert!(
-                a.starts_with(&b) && b.len() > 4,
-                "{name:?}: open file differs"
-            );
-        }
-    }
+    assert_archived_copies(server, &archive.join("server-1"), skip).unwrap();
 }
 
 #[test]

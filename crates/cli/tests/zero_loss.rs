@@ -16,18 +16,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use binvault_testkit::{MariaDb, MariaDbConfig, Proxy, UserAuth};
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
+use binvault_testkit::{MariaDb, MariaDbConfig, Proxy, Rng, UserAuth};
 
 fn archiver(port: u16, archive: &Path, semi: bool) -> Child {
     let mut c = Command::new(env!("CARGO_BIN_EXE_binvault"));
@@ -153,7 +142,7 @@ fn sigterm(child: &mut Child) {
 /// Runs `kills` rounds; returns (commits returned, returned commits missing from the archive
 /// at the moment of each kill, summed).
 fn run(semi: bool, kills: usize, seed: u64) -> (usize, usize) {
-    let mut rng = Rng(seed | 1);
+    let mut rng = Rng::new(seed);
     let mut cfg = MariaDbConfig::new();
     if semi {
         cfg = cfg
@@ -187,10 +176,10 @@ fn run(semi: bool, kills: usize, seed: u64) -> (usize, usize) {
             }
         }
         let w = writer(&server, next_id, Duration::from_secs(30));
-        std::thread::sleep(Duration::from_millis(200 + rng.next() % 500));
+        std::thread::sleep(Duration::from_millis(200 + rng.next_u64() % 500));
         // the network stalls, then the source dies and what was in flight is lost
         proxy.pause(true);
-        std::thread::sleep(Duration::from_millis(50 + rng.next() % 250));
+        std::thread::sleep(Duration::from_millis(50 + rng.next_u64() % 250));
         server.kill().unwrap(); // SIGKILL the source
         drop(proxy); // cuts the connection, dropping bytes held in the stall
         let t_join = Instant::now();

@@ -55,8 +55,10 @@ mod proxy;
 mod server;
 pub mod workload;
 
+pub use workload::Rng;
+
 pub use certs::TestCerts;
-pub use files::cmp_files;
+pub use files::{assert_archived_copies, cmp_files};
 pub use port::free_port;
 pub use proxy::Proxy;
 pub use server::{

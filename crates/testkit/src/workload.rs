@@ -118,12 +118,14 @@ impl Workload {
     }
 }
 
-/// xorshift64* seeded through splitmix64: tiny, deterministic, good enough for test data.
+/// xorshift64* seeded through splitmix64: tiny, deterministic, good enough for test data and
+/// for the seeded random moments of the crash and chaos tests.
 #[derive(Debug)]
-struct Rng(u64);
+pub struct Rng(u64);
 
 impl Rng {
-    fn new(seed: u64) -> Self {
+    /// A generator for `seed` (any value, 0 included).
+    pub fn new(seed: u64) -> Self {
         let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -131,7 +133,8 @@ impl Rng {
         Rng(if z == 0 { 0x2545_F491_4F6C_DD1D } else { z })
     }
 
-    fn next_u64(&mut self) -> u64 {
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;
         x ^= x << 25;
@@ -141,7 +144,7 @@ impl Rng {
     }
 
     /// Uniform-ish in `0..n` (`n > 0`).
-    fn below(&mut self, n: u64) -> u64 {
+    pub fn below(&mut self, n: u64) -> u64 {
         self.next_u64() % n.max(1)
     }
 

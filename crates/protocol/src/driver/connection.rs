@@ -351,11 +351,7 @@ impl Connection {
     /// Reads the next whole payload, with no time limit.
     pub(crate) async fn read_payload_untimed(&mut self, what: &'static str) -> Result<Bytes> {
         loop {
-            let decoded = match &mut self.framing {
-                Framing::Plain(r) => r.decode(&mut self.read_buf)?,
-                Framing::Compressed(r) => r.decode(&mut self.read_buf)?,
-            };
-            if let Some(p) = decoded {
+            if let Some(p) = self.try_buffered_payload()? {
                 return Ok(p);
             }
             self.read_buf.reserve(READ_CHUNK);
