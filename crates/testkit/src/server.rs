@@ -531,6 +531,75 @@ impl MariaDb {
         Ok(())
     }
 
+    /// Makes this server a GTID replica of `primary` (`CHANGE MASTER TO ... MASTER_USE_GTID =
+    /// slave_pos; START SLAVE`), connecting over TCP as `user` (which needs `REPLICATION SLAVE`
+    /// on the primary), and waits until both replication threads run (at most 30 s).
+    ///
+    /// Start the replica with `--log-slave-updates` (so its binlog holds the primary's
+    /// transactions, as a promotable replica's must) and its own server id; `--read-only` is
+    /// usual. The replica starts from its own `gtid_slave_pos` (empty on a fresh server: the
+    /// primary's whole binlog).
+    pub fn replicate_from(&self, primary: &MariaDb, user: &str, password: &str) -> anyhow::Result<()> {
+        self.sql(&format!(
+            "CHANGE MASTER TO MASTER_HOST = '127.0.0.1', MASTER_PORT = {}, MASTER_USER = {}, \
+             MASTER_PASSWORD = {}, MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 1; \
+             START SLAVE",
+            primary.port(),
+            sql_string(user),
+            sql_string(password)
+        ))
+        .context("CHANGE MASTER TO / START SLAVE")?;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let status = self.replica_status()?;
+            let running = |k: &str| status.iter().any(|(n, v)| n == k && v == "Yes");
+            if running("Slave_IO_Running") && running("Slave_SQL_Running") {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!("the replica on port {} did not start replicating: {status:?}", self.port);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// `SHOW SLAVE STATUS` as (column, value) pairs (empty when this is no replica).
+    pub fn replica_status(&self) -> anyhow::Result<Vec<(String, String)>> {
+        let out = self.sql("SHOW SLAVE STATUS\\G")?;
+        Ok(out
+            .lines()
+            .filter_map(|l| l.split_once(": "))
+            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+            .collect())
+    }
+
+    /// Waits until this replica has applied every transaction in `gtid_pos` (a MariaDB GTID
+    /// position, e.g. the primary's `gtid_binlog_pos`): `MASTER_GTID_WAIT(pos, timeout)`.
+    pub fn wait_for_gtid(&self, gtid_pos: &str, timeout: Duration) -> anyhow::Result<()> {
+        let r = self.sql_value(&format!(
+            "SELECT MASTER_GTID_WAIT({}, {})",
+            sql_string(gtid_pos),
+            timeout.as_secs_f64()
+        ))?;
+        if r.as_deref() != Some("0") {
+            bail!(
+                "the replica on port {} did not reach {gtid_pos} within {timeout:?} (gtid_slave_pos {:?}, status {:?})",
+                self.port,
+                self.sql_value("SELECT @@GLOBAL.gtid_slave_pos").ok().flatten(),
+                self.replica_status().ok()
+            );
+        }
+        Ok(())
+    }
+
+    /// Promotes this replica the way an operator or orchestrator does after its primary died:
+    /// `STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only = 0`.
+    pub fn promote(&self) -> anyhow::Result<()> {
+        self.sql("STOP SLAVE; RESET SLAVE ALL; SET GLOBAL read_only = 0")
+            .context("promote the replica")
+            .map(drop)
+    }
+
     /// Installs the server's ed25519 authentication plugin unless it is already active.
     fn ensure_ed25519(&self) -> anyhow::Result<()> {
         let status = self.sql_value(
