@@ -48,6 +48,17 @@ impl MysqlGtidSet {
         *list = merged;
     }
 
+    /// Each source UUID and tag with its intervals, closed (`first..=last`), in order.
+    pub fn intervals(&self) -> impl Iterator<Item = ([u8; 16], &str, Vec<(u64, u64)>)> + '_ {
+        self.entries.iter().map(|((uuid, tag), list)| {
+            (
+                *uuid,
+                tag.as_str(),
+                list.iter().map(|&(s, e)| (s, e - 1)).collect(),
+            )
+        })
+    }
+
     /// True when the transaction `uuid[:tag]:gno` is in the set.
     pub fn contains(&self, uuid: [u8; 16], tag: &str, gno: u64) -> bool {
         self.entries

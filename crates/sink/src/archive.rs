@@ -193,6 +193,8 @@ pub struct Archive {
     pending_fde: Option<Vec<u8>>,
     poisoned: bool,
     state_saved: Instant,
+    /// The durable position moved since state.json was last written.
+    state_stale: bool,
 }
 
 fn is_data_file(name: &str) -> bool {
@@ -400,6 +402,7 @@ impl Archive {
             pending_fde: None,
             poisoned: false,
             state_saved: Instant::now(),
+            state_stale: false,
         };
         archive.durable = archive.compute_durable();
         if !recovery.truncated.is_empty() || recovery.index_rebuilt.is_some() {
@@ -964,12 +967,16 @@ impl Archive {
             if let Some(e) = self.index.get_mut(&synced.name) {
                 *e = synced;
             }
+            self.state_stale = true;
         }
         self.durable = self.compute_durable();
-        if self.state_saved.elapsed() >= self.options.state_interval {
+        // written at most every state_interval, and once more when the stream goes idle
+        // (call `sync` on heartbeats)
+        if self.state_stale && self.state_saved.elapsed() >= self.options.state_interval {
             self.index.save(&self.dir)?;
             self.save_state()?;
             self.state_saved = Instant::now();
+            self.state_stale = false;
         }
         Ok(&self.durable)
     }

@@ -21,6 +21,7 @@ pub mod index;
 pub mod scan;
 pub mod seal;
 pub mod status;
+pub mod timeline;
 pub mod txn;
 pub mod verify;
 

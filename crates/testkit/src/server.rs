@@ -565,11 +565,27 @@ impl MariaDb {
 
     /// `SHOW SLAVE STATUS` as (column, value) pairs (empty when this is no replica).
     pub fn replica_status(&self) -> anyhow::Result<Vec<(String, String)>> {
-        let out = self.sql("SHOW SLAVE STATUS\\G")?;
-        Ok(out
-            .lines()
-            .filter_map(|l| l.split_once(": "))
-            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        let out = self
+            .client()
+            .args(["--column-names", "-e", "SHOW SLAVE STATUS"])
+            .output()
+            .context("run the mariadb client")?;
+        if !out.status.success() {
+            bail!(
+                "SHOW SLAVE STATUS on port {}: {}",
+                self.port,
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut lines = text.lines();
+        let (Some(names), Some(values)) = (lines.next(), lines.next()) else {
+            return Ok(Vec::new());
+        };
+        Ok(names
+            .split('\t')
+            .zip(values.split('\t'))
+            .map(|(k, v)| (k.to_string(), unescape_batch(v)))
             .collect())
     }
 

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod failover;
 pub mod inspect;
 pub mod status;
 pub mod stream;

@@ -13,6 +13,7 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, Result};
 use binvault_sink::status::{server_dirs, server_status, ServerStatus, Source};
+use binvault_sink::timeline::Timeline;
 use serde_json::{json, Value};
 
 /// Output format.
@@ -43,12 +44,15 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     for d in dirs {
         servers.push(server_status(&d).map_err(|e| anyhow!("cannot read {}: {e}", d.display()))?);
     }
+    let timeline = Timeline::load(&args.archive)
+        .map_err(|e| anyhow!("cannot read the timeline of {}: {e}", args.archive.display()))?;
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Json => {
             let v = json!({
                 "archive": args.archive.display().to_string(),
                 "servers": servers.iter().map(server_json).collect::<Vec<_>>(),
+                "timeline": timeline,
             });
             serde_json::to_writer_pretty(&mut out, &v)?;
             writeln!(out)?;
@@ -63,10 +67,38 @@ pub fn run(args: &Args) -> Result<ExitCode> {
                 }
                 write_text(&mut out, s)?;
             }
+            if let Some(t) = &timeline {
+                write_timeline(&mut out, t)?;
+            }
         }
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The history across servers: one line per segment, then the refused servers.
+fn write_timeline(out: &mut impl Write, t: &Timeline) -> std::io::Result<()> {
+    writeln!(out)?;
+    writeln!(out, "Timeline ({} segment{})", t.segments.len(), if t.segments.len() == 1 { "" } else { "s" })?;
+    for (i, seg) in t.segments.iter().enumerate() {
+        writeln!(out, "  {}. {seg}", i + 1)?;
+        if let Some(first) = &seg.first_gtid {
+            writeln!(out, "     first transaction {first}")?;
+        }
+    }
+    if !t.diverged.is_empty() {
+        writeln!(out, "Servers refused because their history diverged (not archived)")?;
+        for d in &t.diverged {
+            writeln!(out, "  {} (server_id {}, {}), diverged at {}:", d.server_dir, d.server_id, d.source, rfc3339(d.detected_at as u32))?;
+            if !d.missing.is_empty() {
+                writeln!(out, "     missing: {}", d.missing.join(", "))?;
+            }
+            if !d.errant.is_empty() {
+                writeln!(out, "     errant: {}", d.errant.join(", "))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn source_name(s: Source, recorded: &str) -> &str {

@@ -18,16 +18,28 @@ use binvault_protocol::gtid::{MariadbGtidList, MysqlGtidSet};
 use binvault_sink::{Archive, SinkOptions, SyncPolicy};
 use tokio::sync::Notify;
 
+use super::failover;
 use crate::metrics::Metrics;
+use binvault_sink::timeline::{now_secs, Segment, Timeline};
 use tracing::{error, info, warn};
 
 /// Arguments of `binvault stream`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The source: mysql://USER[:PASSWORD]@HOST[:PORT]. Prefer BINVAULT_PASSWORD or
+    /// The source: mysql://USER[:PASSWORD]@HOST[:PORT]. Several servers (a primary and its
+    /// replicas): mysql://USER@h1:p1,h2:p2, or the option repeated; the writable primary is
+    /// archived and, when it goes, the promoted one. Prefer BINVAULT_PASSWORD or
     /// --password-file to a password in the URL (argv is visible to other users).
     #[arg(long, value_name = "URL")]
-    source: Option<String>,
+    source: Vec<String>,
+    /// With several sources: the query that tells the primary (its first value is 1 there).
+    #[arg(long, value_name = "SQL", default_value = "SELECT @@GLOBAL.read_only = 0")]
+    primary_check: String,
+    /// With several sources: how often every source is polled (the current one must stay
+    /// the primary; the others' own writes while they are replicas are remembered as
+    /// errant suspects).
+    #[arg(long, value_name = "SECS", default_value_t = 5.0)]
+    watch_interval: f64,
     /// Archive directory (created if missing). Each source server gets a directory in it.
     #[arg(long, value_name = "DIR")]
     archive: Option<PathBuf>,
@@ -128,6 +140,15 @@ pub fn config_args(path: &std::path::Path) -> Result<Vec<std::ffi::OsString>> {
                 out.push(flag.into());
                 out.push(v.to_string().into());
             }
+            toml::Value::Array(items) => {
+                for item in items {
+                    let toml::Value::String(v) = item else {
+                        bail!("{}: {key}: expected a list of strings", path.display());
+                    };
+                    out.push(flag.clone().into());
+                    out.push(v.into());
+                }
+            }
             other => bail!(
                 "{}: {key} = {other}: expected a string, number or boolean",
                 path.display()
@@ -137,10 +158,20 @@ pub fn config_args(path: &std::path::Path) -> Result<Vec<std::ffi::OsString>> {
     Ok(out)
 }
 
-fn connect_options(args: &Args) -> Result<ConnectOptions> {
-    let Some(source) = &args.source else {
+fn connect_options(args: &Args) -> Result<Vec<ConnectOptions>> {
+    if args.source.is_empty() {
         bail!("--source is required (or `source` in --config)")
-    };
+    }
+    let mut out = Vec::new();
+    for source in &args.source {
+        for url in failover::split_source_url(source)? {
+            out.push(one_connect_options(args, &url)?);
+        }
+    }
+    Ok(out)
+}
+
+fn one_connect_options(args: &Args, source: &str) -> Result<ConnectOptions> {
     let mut opts = ConnectOptions::from_url(source)?;
     if let Some(path) = &args.password_file {
         let text = std::fs::read_to_string(path)
@@ -211,26 +242,14 @@ struct Identity {
 
 const IDENTITY_FILE: &str = "binvault.json";
 
-/// Loads or creates the identity and refuses a source that is not the archive's.
-fn check_identity(root: &std::path::Path, info: &SourceInfo, source: &str) -> Result<Identity> {
+/// Loads or creates the identity (the first source archived, and this archiver's report
+/// host). Which servers may continue the archive is the timeline's business.
+fn load_identity(root: &std::path::Path, info: &SourceInfo, source: &str) -> Result<Identity> {
     binvault_sink::fs::create_dir(root)?;
     let path = root.join(IDENTITY_FILE);
     if let Ok(data) = std::fs::read(&path) {
         let id: Identity = serde_json::from_slice(&data)
             .with_context(|| format!("{}: damaged identity file", path.display()))?;
-        let same = id.source_server_id == info.server_id
-            && (id.source_server_uuid.is_none() || id.source_server_uuid == info.server_uuid);
-        if !same {
-            bail!(
-                "the archive {} belongs to another source (server_id {}{}, first archived from {}), but {source} is server_id {}{}: use another archive directory",
-                root.display(),
-                id.source_server_id,
-                id.source_server_uuid.as_deref().map(|u| format!(", uuid {u}")).unwrap_or_default(),
-                id.source,
-                info.server_id,
-                info.server_uuid.as_deref().map(|u| format!(", uuid {u}")).unwrap_or_default(),
-            );
-        }
         return Ok(id);
     }
     let nanos = std::time::SystemTime::now()
@@ -319,7 +338,10 @@ fn is_fatal(e: &anyhow::Error) -> bool {
 
 struct Session<'a> {
     args: &'a Args,
-    opts: &'a ConnectOptions,
+    sources: &'a [ConnectOptions],
+    timeline: Timeline,
+    watch: Arc<std::sync::Mutex<failover::WatchState>>,
+    demoted: Arc<Notify>,
     root: PathBuf,
     sink: SinkOptions,
     archive: Option<Archive>,
@@ -329,16 +351,102 @@ struct Session<'a> {
 }
 
 impl Session<'_> {
+    /// Connects to the source to archive: the only one, or the writable primary among
+    /// several (the current segment's server first).
+    async fn pick_source(&mut self) -> Result<(Connection, SourceInfo, usize)> {
+        if let [opts] = self.sources {
+            let mut conn = Connection::connect(opts)
+                .await
+                .with_context(|| format!("connecting to {}:{}", opts.host, opts.port))?;
+            let info = conn.source_info().await?;
+            return Ok((conn, info, 0));
+        }
+        let mut found = Vec::new();
+        let mut why = Vec::new();
+        for (i, opts) in self.sources.iter().enumerate() {
+            let addr = format!("{}:{}", opts.host, opts.port);
+            let mut conn = match Connection::connect(opts).await {
+                Ok(c) => c,
+                Err(e) => {
+                    why.push(format!("{addr}: {e}"));
+                    continue;
+                }
+            };
+            let info = conn.source_info().await?;
+            if failover::is_primary(&mut conn, &self.args.primary_check).await? {
+                found.push((conn, info, i));
+            } else {
+                why.push(format!("{addr}: not the primary"));
+            }
+        }
+        if found.len() > 1 {
+            warn!(primaries = found.len(), "more than one source passes the primary check");
+        }
+        let current = found.iter().position(|(_, info, _)| {
+            self.timeline
+                .current()
+                .is_some_and(|seg| failover::same_server(seg, info))
+        });
+        match current {
+            Some(i) => Ok(found.swap_remove(i)),
+            None if !found.is_empty() => Ok(found.swap_remove(0)),
+            None => Err(binvault_protocol::Error::ConnectionClosed {
+                context: "no source is the writable primary",
+            })
+            .with_context(|| why.join("; ")),
+        }
+    }
+
     async fn run_once(&mut self) -> Result<Exit> {
-        let mut conn = Connection::connect(self.opts)
-            .await
-            .with_context(|| format!("connecting to {}:{}", self.opts.host, self.opts.port))?;
-        let info = conn.source_info().await?;
-        let source = format!("{}:{}", self.opts.host, self.opts.port);
-        let identity = check_identity(&self.root, &info, &source)?;
+        let (mut conn, info, picked) = self.pick_source().await?;
+        let opts = &self.sources[picked];
+        let source = format!("{}:{}", opts.host, opts.port);
+        let identity = load_identity(&self.root, &info, &source)?;
         check_server_id(&mut conn, self.args.server_id, &identity.report_host).await?;
-        let dir = self.root.join(server_dir_name(&info));
+        let dir_name = server_dir_name(&info);
+        let dir = self.root.join(&dir_name);
+        if let Ok(mut w) = self.watch.lock() {
+            w.current = Some(source.clone());
+        }
+        // the timeline: a first segment, the same server again, or a switch
+        let mut switch_start = None;
+        let mut just_switched = false;
+        match self.timeline.current().cloned() {
+            None => {
+                self.timeline.segments.push(Segment {
+                    server_dir: dir_name.clone(),
+                    server_id: info.server_id,
+                    server_uuid: info.server_uuid.clone(),
+                    source: source.clone(),
+                    start_file: None,
+                    start_offset: None,
+                    start_gtid: String::new(),
+                    first_gtid: None,
+                    end_file: None,
+                    end_offset: None,
+                    end_gtid: None,
+                    began_at: now_secs(),
+                    ended_at: None,
+                });
+                self.timeline.save(&self.root)?;
+            }
+            Some(seg) if failover::same_server(&seg, &info) => {
+                if let (Some(file), Some(offset)) = (&seg.start_file, seg.start_offset) {
+                    switch_start = Some(StartPosition::File {
+                        name: file.clone(),
+                        position: offset,
+                    });
+                }
+            }
+            Some(seg) => {
+                switch_start = self.switch(&seg, opts, &info, &dir_name, &identity).await?;
+                just_switched = switch_start.is_some();
+            }
+        }
         if self.archive.as_ref().is_none_or(|a| a.dir() != dir) {
+            if let Some(old) = self.archive.take() {
+                old.close()?;
+            }
             let (archive, recovery) = Archive::open(&dir, self.sink.clone())?;
             if let Some(why) = &recovery.index_rebuilt {
                 warn!(dir = %dir.display(), reason = %why, "index rebuilt from the binlog files");
@@ -354,20 +462,23 @@ impl Session<'_> {
         // an interrupted stream may have left half a transaction: cut it, resume before it
         archive.rewind_to_boundary()?;
         let start = match archive.resume_point() {
+            _ if just_switched => switch_start.clone().unwrap_or(StartPosition::Oldest),
             Some(p) => {
                 if self.args.start.is_some() || self.args.start_gtid.is_some() {
                     info!("the archive already holds data: --start/--start-gtid ignored, resuming after it");
                 }
                 StartPosition::File { name: p.file, position: p.offset }
             }
+            None if switch_start.is_some() => switch_start.clone().unwrap_or(StartPosition::Oldest),
             None if self.args.from_now => match conn.binlog_status(&info).await? {
                 Some((name, position)) => StartPosition::File { name, position },
                 None => bail!("--from-now: the source reports no binlog position (SHOW MASTER STATUS is empty)"),
             },
             None => requested_start(self.args)?.unwrap_or(StartPosition::Oldest),
         };
-        let resuming =
-            matches!(&start, StartPosition::File { .. }) && archive.resume_point().is_some();
+        let resuming = !just_switched
+            && matches!(&start, StartPosition::File { .. })
+            && archive.resume_point().is_some();
         let replica = ReplicaOptions {
             server_id: self.args.server_id,
             start,
@@ -390,6 +501,13 @@ impl Session<'_> {
                 _ = self.stop.notified() => {
                     archive.sync()?;
                     return Ok(Exit::Signal);
+                }
+                _ = self.demoted.notified() => {
+                    archive.sync()?;
+                    return Err(binvault_protocol::Error::ConnectionClosed {
+                        context: "the source is no longer the primary",
+                    }
+                    .into());
                 }
             };
             let mut ended = false;
@@ -429,7 +547,11 @@ impl Session<'_> {
                             }
                         }
                     },
-                    StreamItem::Heartbeat(_) => self.metrics.caught_up(),
+                    StreamItem::Heartbeat(_) => {
+                        self.metrics.caught_up();
+                        // idle: lets state.json and index.json catch up
+                        archive.sync()?;
+                    }
                     StreamItem::End if !self.args.stop_at_end => {
                         // a blocking dump only ends when the source goes away (shutdown)
                         archive.sync()?;
@@ -479,6 +601,132 @@ impl Session<'_> {
     }
 }
 
+impl Session<'_> {
+    /// Moves the archive to a new server after the old one went: checks the new server's
+    /// history against the archive's, then ends the old segment and begins a new one at the
+    /// switch point. `None`: the old segment archived nothing, so the new server starts as
+    /// a first start would.
+    async fn switch(
+        &mut self,
+        old: &Segment,
+        opts: &ConnectOptions,
+        info: &SourceInfo,
+        dir_name: &str,
+        identity: &Identity,
+    ) -> Result<Option<StartPosition>> {
+        let old_dir = self.root.join(&old.server_dir);
+        // the old directory, recovered and closed: its durable end ends the segment
+        let durable = match self.archive.take() {
+            Some(a) if a.dir() == old_dir => a.close()?,
+            other => {
+                if let Some(a) = other {
+                    a.close()?;
+                }
+                let (mut a, _) = Archive::open(&old_dir, self.sink.clone())?;
+                a.rewind_to_boundary()?;
+                a.close()?
+            }
+        };
+        let suspects = self
+            .watch
+            .lock()
+            .ok()
+            .and_then(|w| w.suspects.get(&info.server_id).cloned())
+            .unwrap_or_default();
+        let history = self.timeline.history(&self.root)?;
+        let end_gtid = if history.mariadb_position().is_empty() {
+            history.mysql_set().to_string()
+        } else {
+            history.mariadb_position()
+        };
+        let source = format!("{}:{}", opts.host, opts.port);
+        warn!(from = %old.source, to = %source, archive_gtid = %end_gtid, "the archived server is gone: checking the new primary's history");
+        let found = failover::reconcile(
+            &self.root,
+            &mut self.timeline,
+            opts,
+            info,
+            dir_name,
+            self.args.server_id,
+            &identity.report_host,
+            suspects,
+        )
+        .await?;
+        let now = now_secs();
+        let new_segment = |start: Option<(String, u64)>, first: Option<String>| Segment {
+            server_dir: dir_name.to_owned(),
+            server_id: info.server_id,
+            server_uuid: info.server_uuid.clone(),
+            source: source.clone(),
+            start_offset: start.as_ref().map(|s| s.1),
+            start_file: start.map(|s| s.0),
+            start_gtid: end_gtid.clone(),
+            first_gtid: first,
+            end_file: None,
+            end_offset: None,
+            end_gtid: None,
+            began_at: now,
+            ended_at: None,
+        };
+        let Some((file, offset, first)) = found else {
+            // nothing archived yet: the new server simply replaces the old one
+            self.timeline.segments.pop();
+            self.timeline.segments.push(new_segment(None, None));
+            self.timeline.save(&self.root)?;
+            return Ok(None);
+        };
+        if let Some(seg) = self.timeline.segments.last_mut() {
+            seg.end_file = Some(durable.file.clone());
+            seg.end_offset = Some(durable.offset);
+            seg.end_gtid = Some(end_gtid.clone());
+            seg.ended_at = Some(now);
+        }
+        self.timeline
+            .segments
+            .push(new_segment(Some((file.clone(), offset)), first.clone()));
+        self.timeline.save(&self.root)?;
+        warn!(to = %source, after = %end_gtid, file = %file, offset, first = first.as_deref().unwrap_or(""), "switched to the new primary: its history continues the archive's");
+        Ok(Some(StartPosition::File {
+            name: file,
+            position: offset,
+        }))
+    }
+}
+
+/// The timeline, or for an archive made before timelines, one segment for its server.
+fn load_timeline(root: &std::path::Path) -> Result<Timeline> {
+    if let Some(t) = Timeline::load(root)? {
+        return Ok(t);
+    }
+    let Ok(data) = std::fs::read(root.join(IDENTITY_FILE)) else {
+        return Ok(Timeline::default());
+    };
+    let id: Identity = serde_json::from_slice(&data)
+        .with_context(|| format!("{}: damaged identity file", root.join(IDENTITY_FILE).display()))?;
+    let by_uuid = id.source_server_uuid.as_ref().map(|u| format!("server-{u}"));
+    let server_dir = by_uuid
+        .filter(|d| root.join(d).is_dir())
+        .unwrap_or_else(|| format!("server-{}", id.source_server_id));
+    Ok(Timeline {
+        segments: vec![Segment {
+            server_dir,
+            server_id: id.source_server_id,
+            server_uuid: id.source_server_uuid,
+            source: id.source,
+            start_file: None,
+            start_offset: None,
+            start_gtid: String::new(),
+            first_gtid: None,
+            end_file: None,
+            end_offset: None,
+            end_gtid: None,
+            began_at: now_secs(),
+            ended_at: None,
+        }],
+        diverged: Vec::new(),
+    })
+}
+
 async fn sleep_until(deadline: Option<Instant>) {
     match deadline {
         Some(d) => tokio::time::sleep_until(d.into()).await,
@@ -488,10 +736,11 @@ async fn sleep_until(deadline: Option<Instant>) {
 
 /// Runs `binvault stream`.
 pub fn run(args: &Args) -> Result<ExitCode> {
-    let opts = connect_options(args)?;
+    let sources = connect_options(args)?;
     let Some(root) = args.archive.clone() else {
         bail!("--archive is required (or `archive` in --config)")
     };
+    let timeline = load_timeline(&root)?;
     let metrics = Metrics::new(Duration::from_secs_f64(args.lag_threshold.max(0.0)));
     if let Some(addr) = &args.metrics_addr {
         crate::metrics::serve(addr, metrics.clone())?;
@@ -524,7 +773,18 @@ pub fn run(args: &Args) -> Result<ExitCode> {
                 stop.notify_one();
             });
         }
-        let mut session = Session { args, opts: &opts, root, sink, archive: None, stop, stopping, metrics };
+        let watch = Arc::new(std::sync::Mutex::new(failover::WatchState::default()));
+        let demoted = Arc::new(Notify::new());
+        if sources.len() > 1 {
+            tokio::spawn(failover::watch(
+                sources.clone(),
+                args.primary_check.clone(),
+                Duration::from_secs_f64(args.watch_interval.max(0.1)),
+                watch.clone(),
+                demoted.clone(),
+            ));
+        }
+        let mut session = Session { args, sources: &sources, timeline, watch, demoted, root, sink, archive: None, stop, stopping, metrics };
         let mut delay = Duration::from_millis(200);
         loop {
             let began = Instant::now();
