@@ -277,6 +277,7 @@ fn refuses_errant(inject_then_more_on_primary: bool) {
     let out = binvault().args(["status", "--archive"]).arg(&archive).output().unwrap();
     let status = String::from_utf8_lossy(&out.stdout);
     assert!(status.contains("diverged") && status.contains(&first_errant), "{status}");
+    eprintln!("{log}\n{status}");
 }
 
 #[test]
@@ -287,4 +288,44 @@ fn refuses_a_promoted_replica_with_an_errant_transaction_before_the_primarys_las
 #[test]
 fn refuses_a_promoted_replica_whose_errant_transaction_is_its_last_as_a_replica() {
     refuses_errant(false);
+}
+
+/// The replica stopped replicating before the primary's last transactions, which the
+/// archive holds: promoting it would lose them, and binvault says which.
+#[test]
+fn refuses_a_promoted_replica_that_lacks_archived_transactions() {
+    let (mut primary, replica) = pair();
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("a");
+    let mut child = stream(&primary, &replica, &archive);
+    workload::run(&primary, 81, 40).unwrap();
+    replica
+        .wait_for_gtid(&primary.gtid_binlog_pos().unwrap(), Duration::from_secs(60))
+        .unwrap();
+    let replica_had = primary.gtid_binlog_pos().unwrap();
+    replica.sql("STOP SLAVE").unwrap();
+    workload::run(&primary, 82, 10).unwrap();
+    let primary_end = primary.gtid_binlog_pos().unwrap();
+    wait_for("the primary's last transaction archived", Duration::from_secs(60), &archive, || {
+        durable_gtid(&archive.join("server-1")) == primary_end
+    });
+    primary.kill().unwrap();
+    replica.promote().unwrap();
+    let t = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(t.elapsed() < Duration::from_secs(90), "{}", log_of(&archive));
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let log = log_of(&archive);
+    assert!(!status.success(), "{log}");
+    let seq = |pos: &str| pos.rsplit('-').next().unwrap().parse::<u64>().unwrap();
+    let missing = format!("0-1-{}..{}", seq(&replica_had) + 1, seq(&primary_end));
+    assert!(log.contains(&format!("lacks archived transactions: {missing}")), "{missing}:\n{log}");
+    let t = timeline(&archive);
+    assert_eq!(t["diverged"][0]["missing"][0].as_str().unwrap(), missing, "{t:#}");
+    assert!(t["diverged"][0]["errant"].as_array().unwrap().is_empty(), "{t:#}");
+    assert!(!archive.join("server-2").exists());
 }

@@ -350,7 +350,8 @@ fn refuses_another_source_and_a_taken_server_id_and_reads_a_config_file() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not in the config"));
 
-    // the same archive against another server: refused, nothing written for it
+    // the same archive against an unrelated server: its history diverges (it lacks every
+    // archived transaction and has its own), so it is refused and nothing written for it
     let out = binvault()
         .args(["stream", "--stop-at-end", "--source"])
         .arg(format!("mysql://repl@127.0.0.1:{}", b.port()))
@@ -360,7 +361,9 @@ fn refuses_another_source_and_a_taken_server_id_and_reads_a_config_file() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("belongs to another source"), "{err}");
+    assert!(err.contains("diverges from the archive's"), "{err}");
+    assert!(err.contains("lacks archived transactions: 0-11-1.."), "{err}");
+    assert!(err.contains("(errant): 0-12-1"), "{err}");
     assert!(!archive.join("server-12").exists());
 
     // a second archiver with the same server id as a running one: refused

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{io, Error, Result};
 use crate::gtid::{GtidRanges, GtidTracker};
 use crate::index::Index;
-use crate::scan::{classify, gtid_text, track};
+use crate::scan::{classify, track};
 use crate::txn::{TxGtid, TxnTracker};
 
 /// Name of the timeline file in the archive root.
@@ -404,7 +404,8 @@ pub struct Reconcile {
     suspects: BTreeMap<GtidKey, u64>,
     seen: BTreeMap<GtidKey, u64>,
     missing: Vec<String>,
-    errant: Vec<String>,
+    /// Errant runs: key, first and last sequence number, and a note.
+    errant: Vec<(GtidKey, u64, u64, &'static str)>,
     switch: Option<SwitchPoint>,
     started: bool,
     decoder: Decoder,
@@ -503,10 +504,8 @@ impl Reconcile {
                 // the candidate's state before this file holds transactions the archive
                 // never had: those not in the history are errant
                 let from = self.history.max(&k).unwrap_or(0).max(self.baseline.max(&k).unwrap_or(0)) + 1;
-                self.errant.push(format!(
-                    "{} (in the binlog state at the start of {file})",
-                    k.range_text(from, q)
-                ));
+                self.errant
+                    .push((k.clone(), from, q, "in the binlog state at the start of the walk"));
             }
             let s = self.seen.entry(k).or_insert(0);
             *s = (*s).max(q);
@@ -526,10 +525,7 @@ impl Reconcile {
         if self.switch.is_some() {
             // new history: errant only when seen there while the candidate was a replica
             if !self.known(&key, seq) && self.suspects.get(&key).is_some_and(|&m| seq <= m) {
-                self.errant.push(format!(
-                    "{} (written while the server was not the primary)",
-                    gtid_text(Some(g))
-                ));
+                self.add_errant(key.clone(), seq, "written while the server was not the primary");
             }
             if let Some(sw) = self.switch.as_mut().filter(|sw| sw.first_new.is_none()) {
                 sw.first_new = Some(g.clone());
@@ -537,7 +533,7 @@ impl Reconcile {
             return;
         }
         if !self.known(&key, seq) {
-            self.errant.push(gtid_text(Some(g)));
+            self.add_errant(key, seq, "");
             return;
         }
         let seen = self.seen.get(&key).copied().unwrap_or(0);
@@ -554,6 +550,17 @@ impl Reconcile {
                 first_new: None,
             });
         }
+    }
+
+    /// Extends the last errant run when `seq` follows it, else starts a new one.
+    fn add_errant(&mut self, key: GtidKey, seq: u64, note: &'static str) {
+        if let Some(last) = self.errant.last_mut() {
+            if last.0 == key && last.3 == note && last.2.checked_add(1) == Some(seq) {
+                last.2 = seq;
+                return;
+            }
+        }
+        self.errant.push((key, seq, seq, note));
     }
 
     /// The verdict once the candidate's binlog has been read to its end.
@@ -578,7 +585,17 @@ impl Reconcile {
             Some(sw) if self.missing.is_empty() && self.errant.is_empty() => Verdict::Continue(sw),
             _ => Verdict::Diverged {
                 missing: self.missing,
-                errant: self.errant,
+                errant: self
+                    .errant
+                    .iter()
+                    .map(|(k, a, b, note)| {
+                        if note.is_empty() {
+                            k.range_text(*a, *b)
+                        } else {
+                            format!("{} ({note})", k.range_text(*a, *b))
+                        }
+                    })
+                    .collect(),
             },
         }
     }
