@@ -329,3 +329,42 @@ fn refuses_a_promoted_replica_that_lacks_archived_transactions() {
     assert!(t["diverged"][0]["errant"].as_array().unwrap().is_empty(), "{t:#}");
     assert!(!archive.join("server-2").exists());
 }
+
+/// A planned switchover: the primary stays up but is made read-only, the replica is
+/// promoted. The watcher sees that the archived server is no longer the primary, and the
+/// archive follows the new one.
+#[test]
+fn follows_a_planned_switchover() {
+    let (primary, replica) = pair();
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("a");
+    let mut child = stream(&primary, &replica, &archive);
+    workload::run(&primary, 91, 50).unwrap();
+    primary.sql("SET GLOBAL read_only = 1").unwrap();
+    let primary_end = primary.gtid_binlog_pos().unwrap();
+    replica
+        .wait_for_gtid(&primary_end, Duration::from_secs(60))
+        .unwrap();
+    replica.promote().unwrap();
+    workload::run(&replica, 92, 30).unwrap();
+    let replica_end = replica.gtid_binlog_pos().unwrap();
+    wait_for("the new primary's transactions archived", Duration::from_secs(60), &archive, || {
+        durable_gtid(&archive.join("server-2")) == replica_end
+    });
+    sigterm(&mut child);
+    let t = timeline(&archive);
+    let segs = t["segments"].as_array().unwrap();
+    assert_eq!(segs.len(), 2, "{t:#}");
+    assert_eq!(segs[0]["end_gtid"].as_str().unwrap(), primary_end, "{t:#}");
+    let expected = gtids(
+        &replica
+            .binlog_files()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_path())
+            .collect::<Vec<_>>(),
+    );
+    let archived = gtids(&[&archive.join("server-1"), &archive.join("server-2")]);
+    assert_eq!(archived, expected);
+    assert!(log_of(&archive).contains("no longer the primary"), "{}", log_of(&archive));
+}

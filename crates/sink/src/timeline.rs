@@ -631,3 +631,126 @@ pub fn now_secs() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn parses_gtid_lists_as_servers_print_them() {
+        assert_eq!(parse_list_text("[]"), Some(vec![]));
+        assert_eq!(
+            parse_list_text("[0-1-5,0-2-3, 1-7-9]"),
+            Some(vec![
+                (GtidKey::Maria(0, 1), 5),
+                (GtidKey::Maria(0, 2), 3),
+                (GtidKey::Maria(1, 7), 9)
+            ])
+        );
+        assert_eq!(parse_list_text("[0-1]"), None);
+        assert_eq!(parse_list_text("[0-x-1]"), None);
+        let uuid = "3e11fa47-71ca-11e1-9e33-c80aa9429562";
+        let list = parse_list_text(&format!("{uuid}:1-5:7-9,\n{uuid}:tag:1-2")).unwrap();
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[0].1, 9);
+        assert_eq!(list[1].1, 2);
+        assert_eq!(parse_list_text("not a set"), None);
+    }
+
+    fn history(ranges: &[(u32, u32, u64, u64)]) -> History {
+        let mut h = History::default();
+        for &(d, s, a, b) in ranges {
+            h.add(GtidKey::Maria(d, s), a, b);
+        }
+        h
+    }
+
+    #[test]
+    fn history_merges_and_clips_ranges() {
+        let h = history(&[(0, 1, 1, 5), (0, 1, 6, 9), (0, 1, 20, 30), (0, 2, 3, 3)]);
+        let k = GtidKey::Maria(0, 1);
+        assert!(h.contains(&k, 9) && !h.contains(&k, 10) && h.contains(&k, 20));
+        assert_eq!(h.max(&k), Some(30));
+        assert_eq!(h.within(&k, 8, 25), vec![(8, 9), (20, 25)]);
+        assert_eq!(h.max(&GtidKey::Maria(0, 3)), None);
+        assert_eq!(k.range_text(4, 4), "0-1-4");
+        assert_eq!(k.range_text(4, 6), "0-1-4..6");
+    }
+
+    fn reconcile(h: History) -> Reconcile {
+        Reconcile::new(h, History::default(), BTreeMap::new())
+    }
+
+    fn g(d: u32, s: u32, q: u64) -> TxGtid {
+        TxGtid::Maria {
+            domain: d,
+            server: s,
+            seq: q,
+        }
+    }
+
+    #[test]
+    fn finds_the_switch_point_after_the_archives_last_transaction() {
+        let mut r = reconcile(history(&[(0, 1, 1, 10)]));
+        assert!(r.covers(&[(GtidKey::Maria(0, 1), 4)]));
+        assert!(!r.covers(&[(GtidKey::Maria(0, 1), 11)]));
+        assert!(!r.covers(&[(GtidKey::Maria(0, 2), 1)]));
+        r.start("f.1", vec![(GtidKey::Maria(0, 1), 4)]);
+        for q in 5..=10 {
+            r.transaction("f.1", 100 + q, &g(0, 1, q));
+        }
+        r.transaction("f.1", 500, &g(0, 2, 11));
+        assert_eq!(
+            r.finish(),
+            Verdict::Continue(SwitchPoint {
+                file: "f.1".into(),
+                offset: 110,
+                first_new: Some(g(0, 2, 11)),
+            })
+        );
+    }
+
+    #[test]
+    fn reports_errant_runs_and_missing_ranges() {
+        // errant transactions before the archive's end, and a skipped range
+        let mut r = reconcile(history(&[(0, 1, 1, 10)]));
+        r.start("f.1", vec![]);
+        for q in 1..=3 {
+            r.transaction("f.1", q, &g(0, 1, q));
+        }
+        r.transaction("f.1", 4, &g(0, 2, 4));
+        r.transaction("f.1", 5, &g(0, 2, 5));
+        r.transaction("f.1", 6, &g(0, 1, 6));
+        match r.finish() {
+            Verdict::Diverged { missing, errant } => {
+                assert_eq!(errant, vec!["0-2-4..5".to_string()]);
+                assert_eq!(missing, vec!["0-1-4..5".to_string(), "0-1-7..10".to_string()]);
+            }
+            v => panic!("{v:?}"),
+        }
+        // a transaction after the switch point that the watcher saw while the server was a
+        // replica is errant too
+        let mut suspects = BTreeMap::new();
+        suspects.insert(GtidKey::Maria(0, 2), 12);
+        let mut r = Reconcile::new(history(&[(0, 1, 1, 10)]), History::default(), suspects);
+        r.start("f.1", vec![(GtidKey::Maria(0, 1), 10)]);
+        r.transaction("f.1", 50, &g(0, 2, 11));
+        r.transaction("f.1", 60, &g(0, 2, 12));
+        r.transaction("f.1", 70, &g(0, 2, 13));
+        match r.finish() {
+            Verdict::Diverged { missing, errant } => {
+                assert!(missing.is_empty());
+                assert_eq!(
+                    errant,
+                    vec!["0-2-11..12 (written while the server was not the primary)".to_string()]
+                );
+            }
+            v => panic!("{v:?}"),
+        }
+        // a starting GTID state with a server the archive never saw
+        let mut r = reconcile(history(&[(0, 1, 1, 10)]));
+        r.start("f.2", vec![(GtidKey::Maria(0, 1), 10), (GtidKey::Maria(0, 3), 2)]);
+        assert!(matches!(r.finish(), Verdict::Diverged { errant, .. } if errant[0].starts_with("0-3-1..2")));
+    }
+}
