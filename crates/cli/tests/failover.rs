@@ -114,7 +114,10 @@ fn sigterm(child: &mut Child) {
             assert!(status.success(), "exit after SIGTERM: {status}");
             return;
         }
-        assert!(t.elapsed() < Duration::from_secs(5), "no exit after SIGTERM");
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "no exit after SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -143,9 +146,12 @@ fn follows_the_promoted_replica_by_gtid() {
         .wait_for_gtid(&primary_end, Duration::from_secs(60))
         .unwrap();
     // the archiver is streaming from the primary, not the replica
-    wait_for("the first transactions archived", Duration::from_secs(60), &archive, || {
-        !durable_gtid(&archive.join("server-1")).is_empty()
-    });
+    wait_for(
+        "the first transactions archived",
+        Duration::from_secs(60),
+        &archive,
+        || !durable_gtid(&archive.join("server-1")).is_empty(),
+    );
     primary.kill().unwrap();
     replica.promote().unwrap();
     workload::run(&replica, 63, 100).unwrap();
@@ -153,9 +159,12 @@ fn follows_the_promoted_replica_by_gtid() {
     workload::run(&replica, 64, 40).unwrap();
     let replica_end = replica.gtid_binlog_pos().unwrap();
     assert!(replica_end.starts_with("0-2-"), "{replica_end}");
-    wait_for("the promoted server's last transaction archived", Duration::from_secs(90), &archive, || {
-        durable_gtid(&archive.join("server-2")) == replica_end
-    });
+    wait_for(
+        "the promoted server's last transaction archived",
+        Duration::from_secs(90),
+        &archive,
+        || durable_gtid(&archive.join("server-2")) == replica_end,
+    );
     sigterm(&mut child);
     let log = log_of(&archive);
 
@@ -166,7 +175,11 @@ fn follows_the_promoted_replica_by_gtid() {
     assert_eq!(segs[0]["server_dir"], "server-1");
     assert_eq!(segs[1]["server_dir"], "server-2");
     assert_eq!(segs[0]["end_gtid"].as_str().unwrap(), primary_end, "{t:#}");
-    assert_eq!(segs[1]["start_gtid"].as_str().unwrap(), primary_end, "{t:#}");
+    assert_eq!(
+        segs[1]["start_gtid"].as_str().unwrap(),
+        primary_end,
+        "{t:#}"
+    );
     let last_of_primary: u64 = primary_end.rsplit('-').next().unwrap().parse().unwrap();
     assert_eq!(
         segs[1]["first_gtid"].as_str().unwrap(),
@@ -187,7 +200,11 @@ fn follows_the_promoted_replica_by_gtid() {
     );
     let archived = gtids(&[&archive.join("server-1"), &archive.join("server-2")]);
     assert!(expected.len() > 300, "{}", expected.len());
-    assert_eq!(archived.len(), expected.len(), "missing or doubled transactions\n{log}");
+    assert_eq!(
+        archived.len(),
+        expected.len(),
+        "missing or doubled transactions\n{log}"
+    );
     assert_eq!(archived, expected, "order differs");
     let mut unique = archived.clone();
     unique.sort();
@@ -195,14 +212,22 @@ fn follows_the_promoted_replica_by_gtid() {
     assert_eq!(unique.len(), archived.len(), "a GTID archived twice");
 
     // verify passes across the switch; status shows the timeline
-    let out = binvault().args(["verify", "--archive"]).arg(&archive).output().unwrap();
+    let out = binvault()
+        .args(["verify", "--archive"])
+        .arg(&archive)
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "verify: {}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    let out = binvault().args(["status", "--archive"]).arg(&archive).output().unwrap();
+    let out = binvault()
+        .args(["status", "--archive"])
+        .arg(&archive)
+        .output()
+        .unwrap();
     let status = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{status}");
     assert!(status.contains("Timeline"), "{status}");
@@ -237,9 +262,12 @@ fn refuses_errant(inject_then_more_on_primary: bool) {
         // watcher, which saw them while the replica was read-only, can tell them apart
         std::thread::sleep(Duration::from_secs(2));
     }
-    wait_for("the primary's transactions archived", Duration::from_secs(60), &archive, || {
-        durable_gtid(&archive.join("server-1")).starts_with("0-1-")
-    });
+    wait_for(
+        "the primary's transactions archived",
+        Duration::from_secs(60),
+        &archive,
+        || durable_gtid(&archive.join("server-1")).starts_with("0-1-"),
+    );
     let archived_before = gtids(&[&archive.join("server-1")]);
     primary.kill().unwrap();
     replica.promote().unwrap();
@@ -261,22 +289,46 @@ fn refuses_errant(inject_then_more_on_primary: bool) {
     assert!(!status.success(), "{log}");
     assert!(log.contains("errant"), "{log}");
     let first_errant = format!("0-2-{}", errant_seq - 2);
-    assert!(log.contains(&first_errant), "{first_errant} not named:\n{log}");
+    assert!(
+        log.contains(&first_errant),
+        "{first_errant} not named:\n{log}"
+    );
     let t = timeline(&archive);
     assert_eq!(t["segments"].as_array().unwrap().len(), 1, "{t:#}");
     let d = &t["diverged"][0];
     assert_eq!(d["server_dir"], "server-2", "{t:#}");
     let errant = d["errant"].to_string();
     assert!(errant.contains(&first_errant), "{t:#}");
-    assert!(errant.contains(&errant_pos) || errant.contains(&format!("..{errant_seq}")), "{t:#}");
-    assert!(!archive.join("server-2").exists(), "the divergent history was archived");
+    assert!(
+        errant.contains(&errant_pos) || errant.contains(&format!("..{errant_seq}")),
+        "{t:#}"
+    );
+    assert!(
+        !archive.join("server-2").exists(),
+        "the divergent history was archived"
+    );
     // the archive is untouched and still verifies
     assert_eq!(gtids(&[&archive.join("server-1")]), archived_before);
-    let out = binvault().args(["verify", "--archive"]).arg(&archive).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
-    let out = binvault().args(["status", "--archive"]).arg(&archive).output().unwrap();
+    let out = binvault()
+        .args(["verify", "--archive"])
+        .arg(&archive)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = binvault()
+        .args(["status", "--archive"])
+        .arg(&archive)
+        .output()
+        .unwrap();
     let status = String::from_utf8_lossy(&out.stdout);
-    assert!(status.contains("diverged") && status.contains(&first_errant), "{status}");
+    assert!(
+        status.contains("diverged") && status.contains(&first_errant),
+        "{status}"
+    );
     eprintln!("{log}\n{status}");
 }
 
@@ -306,9 +358,12 @@ fn refuses_a_promoted_replica_that_lacks_archived_transactions() {
     replica.sql("STOP SLAVE").unwrap();
     workload::run(&primary, 82, 10).unwrap();
     let primary_end = primary.gtid_binlog_pos().unwrap();
-    wait_for("the primary's last transaction archived", Duration::from_secs(60), &archive, || {
-        durable_gtid(&archive.join("server-1")) == primary_end
-    });
+    wait_for(
+        "the primary's last transaction archived",
+        Duration::from_secs(60),
+        &archive,
+        || durable_gtid(&archive.join("server-1")) == primary_end,
+    );
     primary.kill().unwrap();
     replica.promote().unwrap();
     let t = Instant::now();
@@ -316,17 +371,31 @@ fn refuses_a_promoted_replica_that_lacks_archived_transactions() {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        assert!(t.elapsed() < Duration::from_secs(90), "{}", log_of(&archive));
+        assert!(
+            t.elapsed() < Duration::from_secs(90),
+            "{}",
+            log_of(&archive)
+        );
         std::thread::sleep(Duration::from_millis(100));
     };
     let log = log_of(&archive);
     assert!(!status.success(), "{log}");
     let seq = |pos: &str| pos.rsplit('-').next().unwrap().parse::<u64>().unwrap();
     let missing = format!("0-1-{}..{}", seq(&replica_had) + 1, seq(&primary_end));
-    assert!(log.contains(&format!("lacks archived transactions: {missing}")), "{missing}:\n{log}");
+    assert!(
+        log.contains(&format!("lacks archived transactions: {missing}")),
+        "{missing}:\n{log}"
+    );
     let t = timeline(&archive);
-    assert_eq!(t["diverged"][0]["missing"][0].as_str().unwrap(), missing, "{t:#}");
-    assert!(t["diverged"][0]["errant"].as_array().unwrap().is_empty(), "{t:#}");
+    assert_eq!(
+        t["diverged"][0]["missing"][0].as_str().unwrap(),
+        missing,
+        "{t:#}"
+    );
+    assert!(
+        t["diverged"][0]["errant"].as_array().unwrap().is_empty(),
+        "{t:#}"
+    );
     assert!(!archive.join("server-2").exists());
 }
 
@@ -348,9 +417,12 @@ fn follows_a_planned_switchover() {
     replica.promote().unwrap();
     workload::run(&replica, 92, 30).unwrap();
     let replica_end = replica.gtid_binlog_pos().unwrap();
-    wait_for("the new primary's transactions archived", Duration::from_secs(60), &archive, || {
-        durable_gtid(&archive.join("server-2")) == replica_end
-    });
+    wait_for(
+        "the new primary's transactions archived",
+        Duration::from_secs(60),
+        &archive,
+        || durable_gtid(&archive.join("server-2")) == replica_end,
+    );
     sigterm(&mut child);
     let t = timeline(&archive);
     let segs = t["segments"].as_array().unwrap();
@@ -366,5 +438,9 @@ fn follows_a_planned_switchover() {
     );
     let archived = gtids(&[&archive.join("server-1"), &archive.join("server-2")]);
     assert_eq!(archived, expected);
-    assert!(log_of(&archive).contains("no longer the primary"), "{}", log_of(&archive));
+    assert!(
+        log_of(&archive).contains("no longer the primary"),
+        "{}",
+        log_of(&archive)
+    );
 }

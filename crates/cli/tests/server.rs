@@ -362,7 +362,10 @@ fn refuses_another_source_and_a_taken_server_id_and_reads_a_config_file() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("diverges from the archive's"), "{err}");
-    assert!(err.contains("lacks archived transactions: 0-11-1.."), "{err}");
+    assert!(
+        err.contains("lacks archived transactions: 0-11-1.."),
+        "{err}"
+    );
     assert!(err.contains("(errant): 0-12-1"), "{err}");
     assert!(!archive.join("server-12").exists());
 

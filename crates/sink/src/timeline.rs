@@ -167,7 +167,9 @@ impl Timeline {
         } else {
             read_prefix(&dir.join(&entry.name), 1 << 20)?
         };
-        Ok(start_list(&data).map(History::from_list).unwrap_or_default())
+        Ok(start_list(&data)
+            .map(History::from_list)
+            .unwrap_or_default())
     }
 }
 
@@ -503,9 +505,18 @@ impl Reconcile {
             if !self.list_known(&k, q) {
                 // the candidate's state before this file holds transactions the archive
                 // never had: those not in the history are errant
-                let from = self.history.max(&k).unwrap_or(0).max(self.baseline.max(&k).unwrap_or(0)) + 1;
-                self.errant
-                    .push((k.clone(), from, q, "in the binlog state at the start of the walk"));
+                let from = self
+                    .history
+                    .max(&k)
+                    .unwrap_or(0)
+                    .max(self.baseline.max(&k).unwrap_or(0))
+                    + 1;
+                self.errant.push((
+                    k.clone(),
+                    from,
+                    q,
+                    "in the binlog state at the start of the walk",
+                ));
             }
             let s = self.seen.entry(k).or_insert(0);
             *s = (*s).max(q);
@@ -525,7 +536,11 @@ impl Reconcile {
         if self.switch.is_some() {
             // new history: errant only when seen there while the candidate was a replica
             if !self.known(&key, seq) && self.suspects.get(&key).is_some_and(|&m| seq <= m) {
-                self.add_errant(key.clone(), seq, "written while the server was not the primary");
+                self.add_errant(
+                    key.clone(),
+                    seq,
+                    "written while the server was not the primary",
+                );
             }
             if let Some(sw) = self.switch.as_mut().filter(|sw| sw.first_new.is_none()) {
                 sw.first_new = Some(g.clone());
@@ -603,7 +618,11 @@ impl Reconcile {
 
 impl fmt::Display for Segment {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (server_id {}, {})", self.server_dir, self.server_id, self.source)?;
+        write!(
+            f,
+            "{} (server_id {}, {})",
+            self.server_dir, self.server_id, self.source
+        )?;
         match (&self.start_file, self.start_offset) {
             (Some(file), Some(off)) => write!(f, " from {file}:{off}")?,
             _ => f.write_str(" from its first file")?,
@@ -725,7 +744,10 @@ mod tests {
         match r.finish() {
             Verdict::Diverged { missing, errant } => {
                 assert_eq!(errant, vec!["0-2-4..5".to_string()]);
-                assert_eq!(missing, vec!["0-1-4..5".to_string(), "0-1-7..10".to_string()]);
+                assert_eq!(
+                    missing,
+                    vec!["0-1-4..5".to_string(), "0-1-7..10".to_string()]
+                );
             }
             v => panic!("{v:?}"),
         }
@@ -750,7 +772,12 @@ mod tests {
         }
         // a starting GTID state with a server the archive never saw
         let mut r = reconcile(history(&[(0, 1, 1, 10)]));
-        r.start("f.2", vec![(GtidKey::Maria(0, 1), 10), (GtidKey::Maria(0, 3), 2)]);
-        assert!(matches!(r.finish(), Verdict::Diverged { errant, .. } if errant[0].starts_with("0-3-1..2")));
+        r.start(
+            "f.2",
+            vec![(GtidKey::Maria(0, 1), 10), (GtidKey::Maria(0, 3), 2)],
+        );
+        assert!(
+            matches!(r.finish(), Verdict::Diverged { errant, .. } if errant[0].starts_with("0-3-1..2"))
+        );
     }
 }

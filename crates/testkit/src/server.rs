@@ -539,7 +539,12 @@ impl MariaDb {
     /// transactions, as a promotable replica's must) and its own server id; `--read-only` is
     /// usual. The replica starts from its own `gtid_slave_pos` (empty on a fresh server: the
     /// primary's whole binlog).
-    pub fn replicate_from(&self, primary: &MariaDb, user: &str, password: &str) -> anyhow::Result<()> {
+    pub fn replicate_from(
+        &self,
+        primary: &MariaDb,
+        user: &str,
+        password: &str,
+    ) -> anyhow::Result<()> {
         self.sql(&format!(
             "CHANGE MASTER TO MASTER_HOST = '127.0.0.1', MASTER_PORT = {}, MASTER_USER = {}, \
              MASTER_PASSWORD = {}, MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 1; \
@@ -557,7 +562,10 @@ impl MariaDb {
                 return Ok(());
             }
             if Instant::now() > deadline {
-                bail!("the replica on port {} did not start replicating: {status:?}", self.port);
+                bail!(
+                    "the replica on port {} did not start replicating: {status:?}",
+                    self.port
+                );
             }
             std::thread::sleep(Duration::from_millis(50));
         }

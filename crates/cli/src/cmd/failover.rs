@@ -13,8 +13,7 @@ use binvault_protocol::driver::{
     ConnectOptions, Connection, Flavor, ReplicaOptions, SourceInfo, StartPosition,
 };
 use binvault_sink::timeline::{
-    now_secs, parse_list_text, Divergence, GtidKey, History, Reconcile, Segment, Timeline,
-    Verdict,
+    now_secs, parse_list_text, Divergence, GtidKey, History, Reconcile, Segment, Timeline, Verdict,
 };
 use tokio::sync::Notify;
 use tracing::{info, warn};
@@ -22,7 +21,10 @@ use tracing::{info, warn};
 /// Splits `mysql://USER:PASS@h1:p1,h2:p2/...` into one URL per host.
 pub fn split_source_url(url: &str) -> Result<Vec<String>> {
     let Some((scheme, rest)) = url.split_once("://") else {
-        bail!("--source {}: expected mysql://USER@HOST[:PORT][,HOST[:PORT]...]", redact(url))
+        bail!(
+            "--source {}: expected mysql://USER@HOST[:PORT][,HOST[:PORT]...]",
+            redact(url)
+        )
     };
     let (userinfo, hostpart) = match rest.rfind('@') {
         Some(i) => rest.split_at(i + 1),
@@ -189,7 +191,10 @@ pub async fn reconcile(
     };
     for name in names.iter().rev() {
         let events = conn
-            .query(&format!("SHOW BINLOG EVENTS IN '{}' LIMIT 4", name.replace('\'', "")))
+            .query(&format!(
+                "SHOW BINLOG EVENTS IN '{}' LIMIT 4",
+                name.replace('\'', "")
+            ))
             .await?;
         let list = events.rows.iter().find_map(|row| {
             let ty = String::from_utf8_lossy(row.get(2)??).into_owned();
@@ -232,7 +237,9 @@ pub async fn reconcile(
         Verdict::Continue(sw) => Ok(Some((
             sw.file,
             sw.offset,
-            sw.first_new.as_ref().map(|g| binvault_sink::scan::gtid_text(Some(g))),
+            sw.first_new
+                .as_ref()
+                .map(|g| binvault_sink::scan::gtid_text(Some(g))),
         ))),
         Verdict::Diverged { missing, errant } => {
             let mut report = format!(

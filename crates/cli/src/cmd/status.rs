@@ -44,8 +44,12 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     for d in dirs {
         servers.push(server_status(&d).map_err(|e| anyhow!("cannot read {}: {e}", d.display()))?);
     }
-    let timeline = Timeline::load(&args.archive)
-        .map_err(|e| anyhow!("cannot read the timeline of {}: {e}", args.archive.display()))?;
+    let timeline = Timeline::load(&args.archive).map_err(|e| {
+        anyhow!(
+            "cannot read the timeline of {}: {e}",
+            args.archive.display()
+        )
+    })?;
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Json => {
@@ -79,7 +83,12 @@ pub fn run(args: &Args) -> Result<ExitCode> {
 /// The history across servers: one line per segment, then the refused servers.
 fn write_timeline(out: &mut impl Write, t: &Timeline) -> std::io::Result<()> {
     writeln!(out)?;
-    writeln!(out, "Timeline ({} segment{})", t.segments.len(), if t.segments.len() == 1 { "" } else { "s" })?;
+    writeln!(
+        out,
+        "Timeline ({} segment{})",
+        t.segments.len(),
+        if t.segments.len() == 1 { "" } else { "s" }
+    )?;
     for (i, seg) in t.segments.iter().enumerate() {
         writeln!(out, "  {}. {seg}", i + 1)?;
         if let Some(first) = &seg.first_gtid {
@@ -87,9 +96,19 @@ fn write_timeline(out: &mut impl Write, t: &Timeline) -> std::io::Result<()> {
         }
     }
     if !t.diverged.is_empty() {
-        writeln!(out, "Servers refused because their history diverged (not archived)")?;
+        writeln!(
+            out,
+            "Servers refused because their history diverged (not archived)"
+        )?;
         for d in &t.diverged {
-            writeln!(out, "  {} (server_id {}, {}), diverged at {}:", d.server_dir, d.server_id, d.source, rfc3339(d.detected_at as u32))?;
+            writeln!(
+                out,
+                "  {} (server_id {}, {}), diverged at {}:",
+                d.server_dir,
+                d.server_id,
+                d.source,
+                rfc3339(d.detected_at as u32)
+            )?;
             if !d.missing.is_empty() {
                 writeln!(out, "     missing: {}", d.missing.join(", "))?;
             }

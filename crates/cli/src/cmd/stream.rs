@@ -33,7 +33,11 @@ pub struct Args {
     #[arg(long, value_name = "URL")]
     source: Vec<String>,
     /// With several sources: the query that tells the primary (its first value is 1 there).
-    #[arg(long, value_name = "SQL", default_value = "SELECT @@GLOBAL.read_only = 0")]
+    #[arg(
+        long,
+        value_name = "SQL",
+        default_value = "SELECT @@GLOBAL.read_only = 0"
+    )]
     primary_check: String,
     /// With several sources: how often every source is polled (the current one must stay
     /// the primary; the others' own writes while they are replicas are remembered as
@@ -380,7 +384,10 @@ impl Session<'_> {
             }
         }
         if found.len() > 1 {
-            warn!(primaries = found.len(), "more than one source passes the primary check");
+            warn!(
+                primaries = found.len(),
+                "more than one source passes the primary check"
+            );
         }
         let current = found.iter().position(|(_, info, _)| {
             self.timeline
@@ -701,9 +708,16 @@ fn load_timeline(root: &std::path::Path) -> Result<Timeline> {
     let Ok(data) = std::fs::read(root.join(IDENTITY_FILE)) else {
         return Ok(Timeline::default());
     };
-    let id: Identity = serde_json::from_slice(&data)
-        .with_context(|| format!("{}: damaged identity file", root.join(IDENTITY_FILE).display()))?;
-    let by_uuid = id.source_server_uuid.as_ref().map(|u| format!("server-{u}"));
+    let id: Identity = serde_json::from_slice(&data).with_context(|| {
+        format!(
+            "{}: damaged identity file",
+            root.join(IDENTITY_FILE).display()
+        )
+    })?;
+    let by_uuid = id
+        .source_server_uuid
+        .as_ref()
+        .map(|u| format!("server-{u}"));
     let server_dir = by_uuid
         .filter(|d| root.join(d).is_dir())
         .unwrap_or_else(|| format!("server-{}", id.source_server_id));
