@@ -18,6 +18,7 @@ use crate::index::{Checkpoint, FileEntry, Index, INDEX_FILE};
 use crate::scan::{classify, gtid_text, scan, track, Damage, MAGIC, MAX_EVENT_SIZE};
 use crate::seal;
 use crate::txn::{TxGtid, TxnTracker};
+use sha2::{Digest, Sha256};
 
 /// Name of the state file in a server directory.
 pub const STATE_FILE: &str = "state.json";
@@ -177,6 +178,9 @@ struct Active {
     synced_boundary: u64,
     synced_gtids: GtidTracker,
     synced_entry: FileEntry,
+    /// sha256 of every byte written so far (holes as zeros), for the seal; `None` when the
+    /// file was not written whole by this process or was cut back (then the seal reads it).
+    hasher: Option<Sha256>,
 }
 
 /// The archive directory of one source server.
@@ -195,6 +199,26 @@ pub struct Archive {
     state_saved: Instant,
     /// The durable position moved since state.json was last written.
     state_stale: bool,
+    /// Sealed files being gzipped on background threads.
+    compressing: Vec<(String, std::thread::JoinHandle<Result<()>>)>,
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Holes larger than this are not hashed while streaming (the seal reads the file instead):
+/// a mid-file start deep into a big file should not stall the stream.
+const HASHED_HOLE_MAX: u64 = 16 << 20;
+
+/// Feeds `n` zero bytes (a hole) to a hash.
+fn hash_zeros(h: &mut Sha256, mut n: u64) {
+    let zeros = [0u8; 8192];
+    while n > 0 {
+        let k = n.min(zeros.len() as u64) as usize;
+        h.update(&zeros[..k]);
+        n -= k as u64;
+    }
 }
 
 fn is_data_file(name: &str) -> bool {
@@ -222,8 +246,19 @@ impl Archive {
         create_dir(dir)?;
         let mut recovery = Recovery::default();
         let mut names = Self::data_files(dir)?;
-        // A crash while sealing with compression can leave NAME and NAME.gz side by side:
-        // the original is authoritative, the copy goes (it is made again when sealing).
+        // temporary files of an interrupted compression
+        for entry in std::fs::read_dir(dir).map_err(io("list", dir))?.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.contains(".gz.") && name.ends_with(".tmp") {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+        let loaded = Index::load(dir);
+        // A crash while compressing a sealed file can leave NAME and NAME.gz side by side
+        // (the copy is verified before it is renamed into place): when the index already
+        // says compressed, the copy is the file and the original goes; otherwise the copy
+        // goes (it is made again).
+        let says_compressed = |base: &str| matches!(&loaded, Ok(Some(ix)) if ix.get(base).is_some_and(|e| e.compressed));
         let doubles: Vec<String> = names
             .iter()
             .filter(|n| {
@@ -233,15 +268,17 @@ impl Archive {
             .cloned()
             .collect();
         for gz in doubles {
-            let path = dir.join(&gz);
-            warn!(file = %gz, "removing a compressed copy left beside its original by an interrupted seal");
+            let base = gz.trim_end_matches(".gz").to_owned();
+            let drop = if says_compressed(&base) { base } else { gz };
+            let path = dir.join(&drop);
+            warn!(file = %drop, "removing one of a file and its compressed copy left side by side by an interrupted seal");
             std::fs::remove_file(&path).map_err(io("remove", &path))?;
-            names.retain(|n| *n != gz);
+            names.retain(|n| *n != drop);
         }
         if !names.is_empty() {
             sync_dir(dir)?;
         }
-        let mut index = match Index::load(dir) {
+        let mut index = match loaded {
             Ok(Some(index)) => index,
             Ok(None) if names.is_empty() => Index {
                 version: crate::index::INDEX_VERSION,
@@ -256,6 +293,13 @@ impl Archive {
                 Index::default()
             }
         };
+        for e in index.files.iter_mut() {
+            let gz = format!("{}.gz", e.name);
+            if e.sealed && !e.compressed && !names.contains(&e.name) && names.contains(&gz) {
+                warn!(file = %gz, "the original was removed after its verified compressed copy was made: the copy is the file");
+                e.compressed = true;
+            }
+        }
         let listed: Vec<String> = index.files.iter().map(FileEntry::stored_name).collect();
         let unlisted: Vec<&String> = names.iter().filter(|n| !listed.contains(n)).collect();
         let newer = |n: &&String| {
@@ -403,7 +447,21 @@ impl Archive {
             poisoned: false,
             state_saved: Instant::now(),
             state_stale: false,
+            compressing: Vec::new(),
         };
+        // sealed files a crash or stop left uncompressed (their copy was not finished)
+        if archive.options.compress {
+            let todo: Vec<FileEntry> = archive
+                .index
+                .files
+                .iter()
+                .filter(|f| f.sealed && !f.compressed)
+                .cloned()
+                .collect();
+            for f in todo {
+                archive.start_compression(&f);
+            }
+        }
         archive.durable = archive.compute_durable();
         if !recovery.truncated.is_empty() || recovery.index_rebuilt.is_some() {
             archive.save_state()?;
@@ -613,6 +671,7 @@ impl Archive {
             a.synced = a.boundary;
             a.tracker = TxnTracker::new();
             a.entry = a.boundary_entry.clone();
+            a.hasher = None;
         }
         Ok(())
     }
@@ -683,6 +742,13 @@ impl Archive {
                 .map_err(io("seek", &a.path))?;
             a.entry.holes.push([a.written, offset]);
             a.boundary_entry.holes = a.entry.holes.clone();
+            a.hasher = a
+                .hasher
+                .take()
+                .filter(|_| offset - a.written <= HASHED_HOLE_MAX);
+            if let Some(h) = a.hasher.as_mut() {
+                hash_zeros(h, offset - a.written);
+            }
             warn!(
                 file,
                 from = a.written,
@@ -708,6 +774,9 @@ impl Archive {
         };
         a.written += raw.len() as u64;
         a.events += 1;
+        if let Some(h) = a.hasher.as_mut() {
+            h.update(raw);
+        }
         let ts = event.header.timestamp;
         if ts != 0 {
             if a.entry.first_timestamp == 0 {
@@ -767,7 +836,7 @@ impl Archive {
             max_event_size: MAX_EVENT_SIZE,
             ..DecoderOptions::default()
         });
-        let (mut file, entry, tracker_events) = match existing {
+        let (mut file, entry, tracker_events, hasher) = match existing {
             Some(entry) => {
                 if entry.sealed {
                     return Err(Error::Usage(format!(
@@ -802,7 +871,7 @@ impl Archive {
                         }
                     }
                 }
-                (file, entry, 2)
+                (file, entry, 2, None)
             }
             None => {
                 // The source moved on: a previous file left unsealed (a crash between its
@@ -850,7 +919,14 @@ impl Archive {
                 self.index.files.push(entry.clone());
                 self.index.save(&self.dir)?;
                 info!(file = name, offset, "new archive file");
-                (f, entry, if start > 4 { 1 } else { 0 })
+                let hole = start.saturating_sub(head.len() as u64);
+                let hasher = (hole <= HASHED_HOLE_MAX).then(|| {
+                    let mut h = Sha256::new();
+                    h.update(&head);
+                    hash_zeros(&mut h, hole);
+                    h
+                });
+                (f, entry, if start > 4 { 1 } else { 0 }, hasher)
             }
         };
         file.seek(SeekFrom::Start(offset))
@@ -879,6 +955,7 @@ impl Archive {
                 ..entry.clone()
             },
             entry,
+            hasher,
         });
         Ok(())
     }
@@ -894,6 +971,10 @@ impl Archive {
         };
         let mut entry = a.boundary_entry.clone();
         entry.size = a.boundary;
+        let known = match a.hasher {
+            Some(h) if a.boundary == a.written => Some((hex(&h.finalize()), a.written)),
+            _ => None,
+        };
         if a.boundary != a.written {
             // The source moved to another file in the middle of a transaction (it crashed):
             // drop the incomplete tail; the source never committed it.
@@ -905,7 +986,10 @@ impl Archive {
         }
         drop(a.file);
         let name = entry.name.clone();
-        seal::seal(&self.dir, &mut entry, self.options.compress)?;
+        seal::seal_known(&self.dir, &mut entry, known)?;
+        if self.options.compress {
+            self.start_compression(&entry);
+        }
         self.past_gtids
             .merge(&GtidTracker::from_ranges(&entry.gtids));
         if let Some(e) = self.index.get_mut(&name) {
@@ -942,6 +1026,7 @@ impl Archive {
 
     /// fsyncs the active file: every complete transaction appended so far becomes durable.
     pub fn sync(&mut self) -> Result<&Durable> {
+        self.collect_compressed(false)?;
         let Some(a) = self.active.as_mut() else {
             return Ok(&self.durable);
         };
@@ -981,8 +1066,55 @@ impl Archive {
         Ok(&self.durable)
     }
 
-    /// Syncs and writes the index and state: call before exiting.
+    /// Gzips a sealed file on a background thread ([`seal::compress_copy`]); the stream
+    /// goes on meanwhile.
+    fn start_compression(&mut self, entry: &FileEntry) {
+        let (dir, name) = (self.dir.clone(), entry.name.clone());
+        let sha = entry.sha256.clone().unwrap_or_default();
+        let size = entry.size;
+        let handle = std::thread::Builder::new()
+            .name(format!("gzip {name}"))
+            .spawn(move || seal::compress_copy(&dir, &name, &sha, size));
+        match handle {
+            Ok(h) => self.compressing.push((entry.name.clone(), h)),
+            Err(e) => {
+                warn!(file = %entry.name, error = %e, "cannot start compressing: left uncompressed")
+            }
+        }
+    }
+
+    /// Finished background compressions (all of them, waiting, with `wait`): the index
+    /// records the copy, then the original is removed.
+    fn collect_compressed(&mut self, wait: bool) -> Result<()> {
+        let mut i = 0;
+        while i < self.compressing.len() {
+            if !wait && !self.compressing[i].1.is_finished() {
+                i += 1;
+                continue;
+            }
+            let (name, handle) = self.compressing.swap_remove(i);
+            match handle.join() {
+                Ok(Ok(())) => {
+                    if let Some(e) = self.index.get_mut(&name) {
+                        e.compressed = true;
+                    }
+                    self.index.save(&self.dir)?;
+                    seal::remove_original(&self.dir, &name)?;
+                    info!(file = %name, "compressed");
+                }
+                Ok(Err(e)) => {
+                    warn!(file = %name, error = %e, "compressing failed: the file stays uncompressed")
+                }
+                Err(_) => warn!(file = %name, "the compression thread panicked"),
+            }
+        }
+        Ok(())
+    }
+
+    /// Syncs and writes the index and state: call before exiting. Waits for running
+    /// compressions.
     pub fn close(mut self) -> Result<Durable> {
+        self.collect_compressed(true)?;
         self.sync()?;
         self.index.save(&self.dir)?;
         self.save_state()?;

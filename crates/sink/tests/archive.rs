@@ -73,8 +73,9 @@ fn appended_files_are_byte_identical_sealed_and_indexed() {
             Some(name),
             "{rel}: the rotate seals the file"
         );
+        // sealed at once with the sha256 hashed while writing; gzipped in the background
         let entry = archive.index().get(name).unwrap().clone();
-        assert!(entry.sealed && entry.compressed);
+        assert!(entry.sealed);
         assert_eq!(entry.size, src.len() as u64);
         assert_eq!(
             entry.sha256.as_deref(),
@@ -90,14 +91,18 @@ fn appended_files_are_byte_identical_sealed_and_indexed() {
             "{rel}: {} checkpoints",
             entry.checkpoints.len()
         );
+        let durable = archive.close().unwrap(); // waits for the compression
+        assert!(!durable.gtid_position.is_empty());
+        let index = binvault_sink::index::Index::load(dir.path())
+            .unwrap()
+            .unwrap();
+        assert!(index.get(name).unwrap().compressed);
         let gz = binvault_sink::seal::gunzip(&dir.path().join(format!("{name}.gz"))).unwrap();
         assert!(gz == src, "{rel}: archived bytes differ");
         assert!(
             !dir.path().join(name).exists(),
             "original removed after verified compression"
         );
-        let durable = archive.close().unwrap();
-        assert!(!durable.gtid_position.is_empty());
         // Reopened: the resume point is the next file.
         let (archive, _) = Archive::open(dir.path(), SinkOptions::default()).unwrap();
         let next = archive.resume_point().unwrap();
@@ -637,4 +642,73 @@ fn index_locates_time_gtid_and_position() {
     assert!(index
         .locate_position("mariadb-bin.000003", 1 << 40)
         .is_none());
+}
+
+/// A crash during the background compression of a sealed file leaves the file and its copy
+/// side by side, or only the copy before the index says so: each state opens consistently
+/// (the verified copy wins once the index names it) and the compression is finished.
+#[test]
+fn interrupted_compression_is_resolved_on_open() {
+    let rel = FILES[0];
+    let src = std::fs::read(testdata(rel)).unwrap();
+    let name = Path::new(rel).file_name().unwrap().to_str().unwrap();
+    let gz_name = format!("{name}.gz");
+    let opts = || SinkOptions {
+        compress: true,
+        ..SinkOptions::default()
+    };
+    let setup = || {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut archive, _) = Archive::open(dir.path(), SinkOptions::default()).unwrap();
+        append_all(&mut archive, name, &events(&src));
+        archive.close().unwrap();
+        assert!(dir.path().join(name).exists());
+        dir
+    };
+    let check = |dir: &Path| {
+        let (archive, rec) = Archive::open(dir, opts()).unwrap();
+        assert!(rec.index_rebuilt.is_none(), "{rec:?}");
+        archive.close().unwrap();
+        let index = binvault_sink::index::Index::load(dir).unwrap().unwrap();
+        assert!(index.get(name).unwrap().compressed);
+        assert!(!dir.join(name).exists());
+        assert!(binvault_sink::seal::gunzip(&dir.join(&gz_name)).unwrap() == src);
+        assert!(std::fs::read_dir(dir).unwrap().all(|e| !e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .ends_with(".tmp")));
+    };
+    // 1. a sealed file never compressed (stopped before), plus a stale temporary copy
+    let dir = setup();
+    std::fs::write(dir.path().join(format!("{name}.gz.1-0.tmp")), b"partial").unwrap();
+    check(dir.path());
+    // 2. copy renamed into place, index not updated: the copy goes, then is made again
+    let dir = setup();
+    std::fs::write(dir.path().join(&gz_name), b"not even gzip").unwrap();
+    check(dir.path());
+    // 3. index updated, original not removed yet: the original goes
+    let dir = setup();
+    let mut index = binvault_sink::index::Index::load(dir.path())
+        .unwrap()
+        .unwrap();
+    let sha = index.get(name).unwrap().sha256.clone().unwrap();
+    binvault_sink::seal::compress_copy(dir.path(), name, &sha, src.len() as u64).unwrap();
+    index.get_mut(name).unwrap().compressed = true;
+    index.save(dir.path()).unwrap();
+    let (archive, _) = Archive::open(dir.path(), SinkOptions::default()).unwrap();
+    archive.close().unwrap();
+    assert!(!dir.path().join(name).exists());
+    check(dir.path());
+    // 4. original removed before the index said compressed: the verified copy is the file
+    let dir = setup();
+    binvault_sink::seal::compress_copy(dir.path(), name, &sha, src.len() as u64).unwrap();
+    std::fs::remove_file(dir.path().join(name)).unwrap();
+    check(dir.path());
+    // a copy that does not decompress to the original is refused and never replaces it
+    let dir = setup();
+    let err =
+        binvault_sink::seal::compress_copy(dir.path(), name, &"0".repeat(64), src.len() as u64);
+    assert!(err.is_err());
+    assert!(dir.path().join(name).exists() && !dir.path().join(&gz_name).exists());
 }
