@@ -539,7 +539,12 @@ impl MariaDb {
     /// transactions, as a promotable replica's must) and its own server id; `--read-only` is
     /// usual. The replica starts from its own `gtid_slave_pos` (empty on a fresh server: the
     /// primary's whole binlog).
-    pub fn replicate_from(&self, primary: &MariaDb, user: &str, password: &str) -> anyhow::Result<()> {
+    pub fn replicate_from(
+        &self,
+        primary: &MariaDb,
+        user: &str,
+        password: &str,
+    ) -> anyhow::Result<()> {
         self.sql(&format!(
             "CHANGE MASTER TO MASTER_HOST = '127.0.0.1', MASTER_PORT = {}, MASTER_USER = {}, \
              MASTER_PASSWORD = {}, MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 1; \
@@ -557,7 +562,10 @@ impl MariaDb {
                 return Ok(());
             }
             if Instant::now() > deadline {
-                bail!("the replica on port {} did not start replicating: {status:?}", self.port);
+                bail!(
+                    "the replica on port {} did not start replicating: {status:?}",
+                    self.port
+                );
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -565,11 +573,34 @@ impl MariaDb {
 
     /// `SHOW SLAVE STATUS` as (column, value) pairs (empty when this is no replica).
     pub fn replica_status(&self) -> anyhow::Result<Vec<(String, String)>> {
-        let out = self.sql("SHOW SLAVE STATUS\\G")?;
-        Ok(out
-            .lines()
-            .filter_map(|l| l.split_once(": "))
-            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        // `sql` runs the client with --skip-column-names, which also drops the names from `\G`
+        // output: ask for the names back (the last of the two options wins) and pair the batch
+        // header line with the row.
+        let out = self
+            .client()
+            .arg("--column-names")
+            .arg("-e")
+            .arg("SHOW SLAVE STATUS")
+            .stdin(Stdio::null())
+            .output()
+            .context("run the mariadb client (is mariadb-client installed?)")?;
+        if !out.status.success() {
+            bail!(
+                "SHOW SLAVE STATUS on port {} failed ({}): {}",
+                self.port,
+                out.status,
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut lines = text.lines();
+        let (Some(names), Some(values)) = (lines.next(), lines.next()) else {
+            return Ok(Vec::new());
+        };
+        Ok(names
+            .split('\t')
+            .zip(values.split('\t'))
+            .map(|(k, v)| (k.to_string(), unescape_batch(v)))
             .collect())
     }
 
