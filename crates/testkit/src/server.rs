@@ -573,15 +573,22 @@ impl MariaDb {
 
     /// `SHOW SLAVE STATUS` as (column, value) pairs (empty when this is no replica).
     pub fn replica_status(&self) -> anyhow::Result<Vec<(String, String)>> {
+        // `sql` runs the client with --skip-column-names, which also drops the names from `\G`
+        // output: ask for the names back (the last of the two options wins) and pair the batch
+        // header line with the row.
         let out = self
             .client()
-            .args(["--column-names", "-e", "SHOW SLAVE STATUS"])
+            .arg("--column-names")
+            .arg("-e")
+            .arg("SHOW SLAVE STATUS")
+            .stdin(Stdio::null())
             .output()
-            .context("run the mariadb client")?;
+            .context("run the mariadb client (is mariadb-client installed?)")?;
         if !out.status.success() {
             bail!(
-                "SHOW SLAVE STATUS on port {}: {}",
+                "SHOW SLAVE STATUS on port {} failed ({}): {}",
                 self.port,
+                out.status,
                 String::from_utf8_lossy(&out.stderr).trim()
             );
         }
