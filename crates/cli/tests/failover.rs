@@ -223,6 +223,23 @@ fn follows_the_promoted_replica_by_gtid() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    // a timeline that disagrees with the directories is a problem verify reports
+    let good = std::fs::read_to_string(archive.join("timeline.json")).unwrap();
+    let mut bad: serde_json::Value = serde_json::from_str(&good).unwrap();
+    bad["segments"][1]["start_file"] = "mariadb-bin.999999".into();
+    std::fs::write(archive.join("timeline.json"), bad.to_string()).unwrap();
+    let out = binvault()
+        .args(["verify", "--archive"])
+        .arg(&archive)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("timeline") && text.contains("mariadb-bin.999999"),
+        "{text}"
+    );
+    std::fs::write(archive.join("timeline.json"), good).unwrap();
     let out = binvault()
         .args(["status", "--archive"])
         .arg(&archive)

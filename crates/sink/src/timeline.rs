@@ -341,6 +341,25 @@ impl History {
         *list = merged;
     }
 
+    /// The MariaDB ranges, as index ranges.
+    pub fn maria_ranges(&self) -> Vec<crate::gtid::MariaRange> {
+        self.ranges
+            .iter()
+            .filter_map(|(k, l)| match k {
+                GtidKey::Maria(d, s) => Some((d, s, l)),
+                GtidKey::Mysql(..) => None,
+            })
+            .flat_map(|(d, s, l)| {
+                l.iter().map(|&(first, last)| crate::gtid::MariaRange {
+                    domain: *d,
+                    server: *s,
+                    first,
+                    last,
+                })
+            })
+            .collect()
+    }
+
     /// True when no GTID is recorded.
     pub fn is_empty(&self) -> bool {
         self.ranges.is_empty()
@@ -359,7 +378,7 @@ impl History {
     }
 
     /// The recorded ranges of `key` clipped to `from..=to`.
-    fn within(&self, key: &GtidKey, from: u64, to: u64) -> Vec<(u64, u64)> {
+    pub(crate) fn within(&self, key: &GtidKey, from: u64, to: u64) -> Vec<(u64, u64)> {
         self.ranges
             .get(key)
             .map(|l| {

@@ -125,6 +125,10 @@ pub enum ProblemKind {
     BadState,
     /// `state.json`'s durable position is not a transaction boundary the archive holds.
     DurableMismatch,
+    /// `timeline.json` disagrees with the server directories: a switch that doubles or
+    /// skips transactions, a segment start the directory does not hold, a divergent
+    /// server's history archived, or a damaged timeline.
+    Timeline,
 }
 
 impl ProblemKind {
@@ -152,6 +156,7 @@ impl ProblemKind {
             ProblemKind::BadIndex => "bad_index",
             ProblemKind::BadState => "bad_state",
             ProblemKind::DurableMismatch => "durable_mismatch",
+            ProblemKind::Timeline => "timeline",
         }
     }
 
@@ -303,6 +308,9 @@ pub struct VerifyReport {
     pub summary: Summary,
     /// Per server directory.
     pub servers: Vec<ServerReport>,
+    /// Problems of the history across servers (`timeline.json`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub timeline: Vec<Problem>,
 }
 
 impl VerifyReport {
@@ -313,11 +321,13 @@ impl VerifyReport {
 
     /// Every problem, in report order.
     pub fn problems(&self) -> impl Iterator<Item = &Problem> {
-        self.servers.iter().flat_map(|s| {
-            s.problems
-                .iter()
-                .chain(s.files.iter().filter_map(|f| f.problem.as_ref()))
-        })
+        self.timeline
+            .iter()
+            .chain(self.servers.iter().flat_map(|s| {
+                s.problems
+                    .iter()
+                    .chain(s.files.iter().filter_map(|f| f.problem.as_ref()))
+            }))
     }
 }
 
@@ -375,11 +385,126 @@ pub fn verify_archive_with(
             summary.bytes += f.size;
         }
     }
+    let timeline = verify_timeline(dir);
+    summary.problems += timeline.len() as u64;
     Ok(VerifyReport {
         archive: dir.display().to_string(),
         summary,
         servers,
+        timeline,
     })
+}
+
+/// Checks the history across servers: every segment's directory holds its start, no
+/// transaction is in two segments, MariaDB sequence numbers go on across each switch
+/// without a gap, and no divergent server's directory is in the archive.
+fn verify_timeline(root: &Path) -> Vec<Problem> {
+    use crate::timeline::{GtidKey, History, Timeline};
+    let problem = |reason: String| Problem {
+        kind: ProblemKind::Timeline,
+        file: Some(crate::timeline::TIMELINE_FILE.into()),
+        offset: None,
+        reason,
+    };
+    let t = match Timeline::load(root) {
+        Ok(Some(t)) => t,
+        Ok(None) => return Vec::new(),
+        Err(e) => return vec![problem(e.to_string())],
+    };
+    let mut out = Vec::new();
+    let mut prev: Option<(String, History)> = None;
+    for seg in &t.segments {
+        let dir = root.join(&seg.server_dir);
+        let index = match crate::index::Index::load(&dir) {
+            Ok(Some(ix)) => ix,
+            Ok(None) => {
+                if seg.end_file.is_some() || dir.exists() {
+                    out.push(problem(format!(
+                        "{}: no index for the segment",
+                        seg.server_dir
+                    )));
+                }
+                continue;
+            }
+            Err(e) => {
+                out.push(problem(format!("{}: {e}", seg.server_dir)));
+                continue;
+            }
+        };
+        if let (Some(file), Some(offset)) = (&seg.start_file, seg.start_offset) {
+            match index.get(file) {
+                None => out.push(problem(format!(
+                    "{}: the segment starts in {file}, which the directory does not hold",
+                    seg.server_dir
+                ))),
+                Some(e) if offset > 4 && !e.holes.iter().any(|h| h[1] == offset) && e.size < offset => {
+                    out.push(problem(format!(
+                        "{}: the segment starts at {file}:{offset}, beyond what the directory holds ({})",
+                        seg.server_dir, e.size
+                    )))
+                }
+                Some(_) => {}
+            }
+        }
+        let mut gtids = crate::gtid::GtidTracker::default();
+        for f in &index.files {
+            gtids.merge(&crate::gtid::GtidTracker::from_ranges(&f.gtids));
+        }
+        let ranges = gtids.ranges();
+        let history = History::from_ranges(&ranges);
+        if let Some((prev_dir, prev_h)) = &prev {
+            for r in &ranges.mariadb {
+                let key = GtidKey::Maria(r.domain, r.server);
+                if !prev_h.within(&key, r.first, r.last).is_empty() {
+                    out.push(problem(format!(
+                        "{} and {prev_dir} both hold transactions of {}",
+                        seg.server_dir,
+                        key.range_text(r.first, r.last)
+                    )));
+                }
+            }
+            // per domain: the new segment's first sequence number follows the old one's last
+            let last_of = |h: &[crate::gtid::MariaRange], d: u32, first: bool| {
+                let it = h.iter().filter(|r| r.domain == d);
+                if first {
+                    it.map(|r| r.first).min()
+                } else {
+                    it.map(|r| r.last).max()
+                }
+            };
+            let prev_ranges = prev_h.maria_ranges();
+            let domains: std::collections::BTreeSet<u32> =
+                ranges.mariadb.iter().map(|r| r.domain).collect();
+            for d in domains {
+                if let (Some(end), Some(begin)) = (
+                    last_of(&prev_ranges, d, false),
+                    last_of(&ranges.mariadb, d, true),
+                ) {
+                    if begin != end + 1 {
+                        out.push(problem(format!(
+                            "domain {d}: {prev_dir} ends at sequence number {end}, {} begins at {begin}",
+                            seg.server_dir
+                        )));
+                    }
+                }
+            }
+        }
+        prev = Some((seg.server_dir.clone(), history));
+    }
+    for d in &t.diverged {
+        if root
+            .join(&d.server_dir)
+            .join(crate::index::INDEX_FILE)
+            .exists()
+            && !t.segments.iter().any(|s| s.server_dir == d.server_dir)
+        {
+            out.push(problem(format!(
+                "{} is recorded as divergent but its history is in the archive",
+                d.server_dir
+            )));
+        }
+    }
+    out
 }
 
 struct Tick<'a> {

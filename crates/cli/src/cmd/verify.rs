@@ -136,6 +136,12 @@ fn write_text(out: &mut impl Write, report: &VerifyReport) -> std::io::Result<()
             }
         }
     }
+    if !report.timeline.is_empty() {
+        writeln!(out, "timeline (history across servers)")?;
+        for p in &report.timeline {
+            writeln!(out, "  PROBLEM  {p}")?;
+        }
+    }
     let s = &report.summary;
     let verdict = if report.ok() {
         "all OK".to_owned()
