@@ -122,6 +122,25 @@ fn sigterm(child: &mut Child) {
     }
 }
 
+/// Waits until binvault stops by itself, which must be a failure; returns its log.
+fn refused(child: &mut Child, archive: &Path) -> String {
+    let t = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(90),
+            "binvault did not stop on the divergent server:\n{}",
+            log_of(archive)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let log = log_of(archive);
+    assert!(!status.success(), "{log}");
+    log
+}
+
 /// Durable GTID position of a server directory (its state.json).
 fn durable_gtid(dir: &Path) -> String {
     std::fs::read(dir.join("state.json"))
@@ -290,20 +309,7 @@ fn refuses_errant(inject_then_more_on_primary: bool) {
     replica.promote().unwrap();
     workload::run(&replica, 73, 20).unwrap();
     // binvault stops with a report
-    let t = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            t.elapsed() < Duration::from_secs(90),
-            "binvault did not stop on the errant replica:\n{}",
-            log_of(&archive)
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    let log = log_of(&archive);
-    assert!(!status.success(), "{log}");
+    let log = refused(&mut child, &archive);
     assert!(log.contains("errant"), "{log}");
     let first_errant = format!("0-2-{}", errant_seq - 2);
     assert!(
@@ -383,20 +389,7 @@ fn refuses_a_promoted_replica_that_lacks_archived_transactions() {
     );
     primary.kill().unwrap();
     replica.promote().unwrap();
-    let t = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            t.elapsed() < Duration::from_secs(90),
-            "{}",
-            log_of(&archive)
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    let log = log_of(&archive);
-    assert!(!status.success(), "{log}");
+    let log = refused(&mut child, &archive);
     let seq = |pos: &str| pos.rsplit('-').next().unwrap().parse::<u64>().unwrap();
     let missing = format!("0-1-{}..{}", seq(&replica_had) + 1, seq(&primary_end));
     assert!(

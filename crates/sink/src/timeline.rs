@@ -92,6 +92,32 @@ pub struct Divergence {
     pub report: String,
 }
 
+impl Segment {
+    /// A segment of `server_dir` beginning now, at the start of what the directory holds.
+    pub fn new(
+        server_dir: &str,
+        server_id: u32,
+        server_uuid: Option<String>,
+        source: &str,
+    ) -> Self {
+        Segment {
+            server_dir: server_dir.to_owned(),
+            server_id,
+            server_uuid,
+            source: source.to_owned(),
+            start_file: None,
+            start_offset: None,
+            start_gtid: String::new(),
+            first_gtid: None,
+            end_file: None,
+            end_offset: None,
+            end_gtid: None,
+            began_at: now_secs(),
+            ended_at: None,
+        }
+    }
+}
+
 impl Timeline {
     /// Reads `ROOT/timeline.json`: `Ok(None)` when there is none.
     pub fn load(root: &Path) -> Result<Option<Timeline>> {

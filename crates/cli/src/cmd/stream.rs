@@ -420,21 +420,12 @@ impl Session<'_> {
         let mut just_switched = false;
         match self.timeline.current().cloned() {
             None => {
-                self.timeline.segments.push(Segment {
-                    server_dir: dir_name.clone(),
-                    server_id: info.server_id,
-                    server_uuid: info.server_uuid.clone(),
-                    source: source.clone(),
-                    start_file: None,
-                    start_offset: None,
-                    start_gtid: String::new(),
-                    first_gtid: None,
-                    end_file: None,
-                    end_offset: None,
-                    end_gtid: None,
-                    began_at: now_secs(),
-                    ended_at: None,
-                });
+                self.timeline.segments.push(Segment::new(
+                    &dir_name,
+                    info.server_id,
+                    info.server_uuid.clone(),
+                    &source,
+                ));
                 self.timeline.save(&self.root)?;
             }
             Some(seg) if failover::same_server(&seg, &info) => {
@@ -661,19 +652,11 @@ impl Session<'_> {
         .await?;
         let now = now_secs();
         let new_segment = |start: Option<(String, u64)>, first: Option<String>| Segment {
-            server_dir: dir_name.to_owned(),
-            server_id: info.server_id,
-            server_uuid: info.server_uuid.clone(),
-            source: source.clone(),
             start_offset: start.as_ref().map(|s| s.1),
             start_file: start.map(|s| s.0),
             start_gtid: end_gtid.clone(),
             first_gtid: first,
-            end_file: None,
-            end_offset: None,
-            end_gtid: None,
-            began_at: now,
-            ended_at: None,
+            ..Segment::new(dir_name, info.server_id, info.server_uuid.clone(), &source)
         };
         let Some((file, offset, first)) = found else {
             // nothing archived yet: the new server simply replaces the old one
@@ -722,21 +705,12 @@ fn load_timeline(root: &std::path::Path) -> Result<Timeline> {
         .filter(|d| root.join(d).is_dir())
         .unwrap_or_else(|| format!("server-{}", id.source_server_id));
     Ok(Timeline {
-        segments: vec![Segment {
-            server_dir,
-            server_id: id.source_server_id,
-            server_uuid: id.source_server_uuid,
-            source: id.source,
-            start_file: None,
-            start_offset: None,
-            start_gtid: String::new(),
-            first_gtid: None,
-            end_file: None,
-            end_offset: None,
-            end_gtid: None,
-            began_at: now_secs(),
-            ended_at: None,
-        }],
+        segments: vec![Segment::new(
+            &server_dir,
+            id.source_server_id,
+            id.source_server_uuid,
+            &id.source,
+        )],
         diverged: Vec::new(),
     })
 }
