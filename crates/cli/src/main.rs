@@ -32,6 +32,8 @@ enum Command {
     Verify(cmd::verify::Args),
     /// Show what an archive holds: files, durable position, GTIDs (read only).
     Status(cmd::status::Args),
+    /// Point-in-time restore: SQL for the mariadb client on stdout, or --apply to a server.
+    Restore(Box<cmd::restore::Args>),
 }
 
 /// Logs go to stderr; `RUST_LOG` overrides the default level (info).
@@ -92,6 +94,7 @@ fn main() -> ExitCode {
         Command::Stream(args) => cmd::stream::run(&args),
         Command::Verify(args) => cmd::verify::run(&args),
         Command::Status(args) => cmd::status::run(&args),
+        Command::Restore(args) => cmd::restore::run(&args),
     };
     match result {
         Ok(code) => code,

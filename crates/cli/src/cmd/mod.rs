@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod inspect;
+pub mod restore;
 pub mod status;
 pub mod stream;
 pub mod verify;
