@@ -469,3 +469,249 @@ fn restore_output_equals_mariadb_binlog_applied_the_same_way() {
     assert_eq!(ours_gtid, t.gtid_binlog_pos().unwrap());
     assert_eq!(ours, f.points[2].sums, "both equal the source");
 }
+
+/// Copies a directory tree.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+}
+
+fn refused(out: &Output, code: i32, needle: &str) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "{needle}: {err}");
+    assert!(err.contains(needle), "expected {needle:?} in: {err}");
+    assert!(out.stdout.is_empty() || code == 0, "no SQL when refused");
+}
+
+#[test]
+fn dry_run_plans_and_refusals() {
+    let f = fixture();
+    let archive = f.archive.to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+
+    // the plan: every file from the dump's position on, the sealed ones gzipped
+    let start = format!("{}:{}", f.g0_file, f.g0_pos);
+    let out = restore(&[
+        "--archive",
+        archive,
+        "--start-position",
+        &start,
+        "--dry-run",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("server-1/{} (.gz)  {}..", f.g0_file, f.g0_pos)),
+        "{text}"
+    );
+    assert!(text.contains("3 files"), "{text}");
+    let out = restore(&[
+        "--archive",
+        archive,
+        "--start-gtid",
+        &f.g0,
+        "--stop-position",
+        &format!("{}:{}", f.points[1].file, f.points[1].pos),
+        "--dry-run",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ranges = v["ranges"].as_array().unwrap();
+    let last = ranges.last().unwrap();
+    assert_eq!(last["file"], f.points[1].file.as_str());
+    assert_eq!(last["to"], f.points[1].pos);
+
+    // bad input: exit 1 with a clear message
+    refused(
+        &restore(&["--archive", archive, "--stop-datetime", "yesterday"]),
+        1,
+        "is not a time",
+    );
+    refused(
+        &restore(&[
+            "--archive",
+            archive,
+            "--start-position",
+            "mariadb-bin.000001",
+        ]),
+        1,
+        "is not a position",
+    );
+    refused(
+        &restore(&["--archive", archive, "--start-gtid", "0-1"]),
+        1,
+        "is not a MariaDB GTID",
+    );
+    refused(
+        &restore(&[
+            "--archive",
+            archive,
+            "--start-position",
+            &format!("{}:{}", f.g0_file, f.g0_pos + 1),
+        ]),
+        1,
+        "is not a transaction boundary",
+    );
+    // the archive cannot cover it: exit 2
+    refused(
+        &restore(&[
+            "--archive",
+            archive,
+            "--stop-gtid",
+            "0-1-999999",
+            "--dry-run",
+        ]),
+        2,
+        "not in the archive",
+    );
+    refused(
+        &restore(&[
+            "--archive",
+            archive,
+            "--stop-datetime",
+            "2099-01-01 00:00:00",
+        ]),
+        2,
+        "after the archive's last event",
+    );
+
+    // a missing file: a gap (verify says it, and so does the rotate chain without verify)
+    let gap = dir.path().join("gap");
+    copy_dir(&f.archive, &gap);
+    std::fs::remove_file(gap.join("server-1/mariadb-bin.000002.gz")).unwrap();
+    for extra in [&[][..], &["--skip-verify"][..]] {
+        let mut args = vec!["--archive", gap.to_str().unwrap(), "--dry-run"];
+        args.extend_from_slice(extra);
+        refused(&restore(&args), 2, "mariadb-bin.000002");
+    }
+
+    // a damaged byte in the middle of a file: verify fails, with the file and offset
+    let bad = dir.path().join("bad");
+    copy_dir(&f.archive, &bad);
+    let last = bad.join("server-1").join(&f.points[2].file);
+    let mut data = std::fs::read(&last).unwrap();
+    let at = data.len() / 2;
+    data[at] ^= 0x55;
+    std::fs::write(&last, &data).unwrap();
+    let out = restore(&["--archive", bad.to_str().unwrap(), "--dry-run"]);
+    refused(&out, 2, "verify failed");
+    refused(&out, 2, &f.points[2].file);
+
+    // several server directories and no timeline: which one?
+    let two = dir.path().join("two");
+    copy_dir(&f.archive, &two);
+    copy_dir(&two.join("server-1"), &two.join("server-3"));
+    refused(
+        &restore(&["--archive", two.to_str().unwrap(), "--dry-run"]),
+        1,
+        "no timeline.json",
+    );
+    // a timeline: server-3 diverged and is never used
+    std::fs::write(
+        two.join("timeline.json"),
+        r#"{"segments":[{"server_dir":"server-1","start_file":null,"end_file":null}],
+            "diverged":[{"server_dir":"server-3","report":"errant GTID 0-3-1"}]}"#,
+    )
+    .unwrap();
+    let out = restore(&["--archive", two.to_str().unwrap(), "--dry-run"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("server-3"));
+    refused(
+        &restore(&[
+            "--archive",
+            two.join("server-3").to_str().unwrap(),
+            "--dry-run",
+        ]),
+        2,
+        "diverged",
+    );
+    std::fs::write(
+        two.join("timeline.json"),
+        r#"{"segments":[{"server_dir":"server-3"}],"diverged":[{"server_dir":"server-3","report":"x"}]}"#,
+    )
+    .unwrap();
+    refused(
+        &restore(&["--archive", two.to_str().unwrap(), "--dry-run"]),
+        2,
+        "diverged",
+    );
+}
+
+/// A history in two segments (a failover between the second and third file) gives the same
+/// SQL as the one directory it was cut from.
+#[test]
+fn restore_walks_timeline_segments_in_order() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let split = dir.path().join("split");
+    std::fs::create_dir_all(&split).unwrap();
+    copy_dir(&f.archive.join("server-1"), &split.join("server-1"));
+    copy_dir(&f.archive.join("server-1"), &split.join("server-2"));
+    let third = &f.points[2].file;
+    std::fs::write(
+        split.join("timeline.json"),
+        format!(
+            r#"{{"segments":[
+  {{"server_dir":"server-1","server_id":1,"start_file":"mariadb-bin.000001","start_offset":4,
+    "start_gtid":"","end_file":"mariadb-bin.000002","end_offset":null,"end_gtid":null}},
+  {{"server_dir":"server-2","server_id":2,"start_file":"{third}","start_offset":4,
+    "start_gtid":"","end_file":null,"end_offset":null,"end_gtid":null}}],"diverged":[]}}"#
+        ),
+    )
+    .unwrap();
+    let run = |archive: &Path| {
+        let out = restore(&[
+            "--archive",
+            archive.to_str().unwrap(),
+            "--start-gtid",
+            &f.g0,
+            "--local-load",
+            dir.path().join("loads").to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // LOAD DATA file names hold the pid: compare without them
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.contains("LOCAL INFILE"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let whole = run(&f.archive);
+    let split_sql = run(&split);
+    assert!(whole.len() > 10_000);
+    assert!(whole == split_sql, "the split history gives other SQL");
+    let out = restore(&["--archive", split.to_str().unwrap(), "--dry-run"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("server-1/mariadb-bin.000002") && text.contains(&format!("server-2/{third}")),
+        "{text}"
+    );
+    assert!(!text.contains(&format!("server-1/{third}")), "{text}");
+}

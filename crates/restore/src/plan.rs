@@ -163,6 +163,9 @@ pub struct FileRange {
     pub from: u64,
     /// Where reading stops (a transaction boundary).
     pub to: u64,
+    /// The index lists the file but it is not on disk.
+    #[serde(skip)]
+    pub missing: bool,
 }
 
 impl FileRange {
@@ -208,6 +211,8 @@ struct ResolvedSegment {
     end: Option<(String, Option<u64>)>,
     /// The durable end of the directory's last file (state.json), when it names it.
     durable: Option<(String, u64)>,
+    /// Files the index lists that are not on disk (stored names).
+    missing: Vec<String>,
 }
 
 fn dir_name(dir: &Path) -> String {
@@ -232,9 +237,6 @@ fn segments(archive: &Path) -> Result<Vec<ResolvedSegment>> {
     }
     let load = |dir: PathBuf, s: Option<&crate::timeline::Segment>| -> Result<ResolvedSegment> {
         let status = server_status(&dir)?;
-        if !status.missing.is_empty() {
-            tracing::debug!(missing = ?status.missing, "files missing from the directory");
-        }
         let durable = (!status.durable.file.is_empty())
             .then(|| (status.durable.file.clone(), status.durable.offset));
         Ok(ResolvedSegment {
@@ -248,6 +250,7 @@ fn segments(archive: &Path) -> Result<Vec<ResolvedSegment>> {
             }),
             end: s.and_then(|s| s.end_file.clone().map(|f| (f, s.end_offset))),
             durable,
+            missing: status.missing,
         })
     };
     if is_server_dir(archive) {
@@ -358,6 +361,7 @@ fn segment_ranges(seg: &ResolvedSegment) -> Result<Vec<FileRange>> {
             entry: e.clone(),
             file: e.name.clone(),
             compressed: e.compressed,
+            missing: seg.missing.contains(&e.stored_name()),
             from,
             to,
         });
@@ -551,8 +555,32 @@ pub fn plan(req: &Request) -> Result<Plan> {
         }
     }
 
+    // the rotate chain inside each server directory: a file the source rotated to must be the
+    // next one read (a missing file is a gap, whether or not verify runs)
+    for w in ranges.windows(2) {
+        let (a, b) = (&w[0], &w[1]);
+        if a.dir == b.dir {
+            if let Some(next) = &a.entry.next_file {
+                if next != &b.file {
+                    return Err(Error::NotCovered(format!(
+                        "{}/{} rotates to {next}, but the next archived file is {} ({next} is \
+                         missing: a gap)",
+                        a.server, a.file, b.file
+                    )));
+                }
+            }
+        }
+    }
+
     // holes inside what is read
     for r in &ranges {
+        if r.missing {
+            return Err(Error::NotCovered(format!(
+                "{}/{} is listed in the index but missing from the directory (a gap)",
+                r.server,
+                r.entry.stored_name()
+            )));
+        }
         if let Some(h) = hole_in(r) {
             return Err(Error::NotCovered(format!(
                 "{}/{}: bytes {}..{} were never received (a hole), inside the range {}..{}",
@@ -635,7 +663,9 @@ fn verify_ranges(ranges: &[FileRange], non_strict: bool) -> Result<()> {
         let report = verify_archive_with(dir, &options, &mut |_| {})?;
         for server in &report.servers {
             for f in &server.files {
-                let used = ranges.iter().any(|r| &r.dir == dir && r.file == f.name);
+                let used = ranges.iter().any(|r| {
+                    &r.dir == dir && (r.file == f.name || r.entry.stored_name() == f.path)
+                });
                 if let (true, Some(p)) = (used, &f.problem) {
                     return Err(Error::NotCovered(format!(
                         "{}: verify failed: {p}",
