@@ -715,3 +715,60 @@ fn restore_walks_timeline_segments_in_order() {
     );
     assert!(!text.contains(&format!("server-1/{third}")), "{text}");
 }
+
+/// `--apply`: the same restore executed over binvault's own driver (LOAD DATA through the
+/// LOCAL INFILE protocol), with a summary; the password comes from the environment and never
+/// shows.
+#[test]
+fn apply_executes_the_restore_on_a_target() {
+    let f = fixture();
+    let t = target_with_dump(f);
+    t.create_user_with_grants(
+        "restorer",
+        "S3cret:pw",
+        binvault_testkit::UserAuth::NativePassword,
+        "ALL ON *.*",
+    )
+    .unwrap();
+    let p2 = &f.points[1];
+    let out = Command::new(bin())
+        .arg("restore")
+        .arg("--archive")
+        .arg(&f.archive)
+        .args(["--start-gtid", &f.g0, "--stop-gtid", &p2.gtid])
+        .arg("--apply")
+        .arg(format!("mysql://restorer@127.0.0.1:{}", t.port()))
+        .args(["--tls-mode", "disabled"])
+        .env("BINVAULT_PASSWORD", "S3cret:pw")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(out.stdout.is_empty());
+    assert!(
+        err.contains("transactions") && err.contains("bytes in"),
+        "{err}"
+    );
+    assert!(err.contains(&format!("last GTID {}", p2.gtid)), "{err}");
+    assert!(!err.contains("S3cret"), "the password leaked: {err}");
+    assert_point(&t, p2, "--apply to P2");
+
+    // a wrong password: exit 1, nothing applied
+    let out = Command::new(bin())
+        .arg("restore")
+        .arg("--archive")
+        .arg(&f.archive)
+        .arg("--apply")
+        .arg(format!("mysql://restorer@127.0.0.1:{}", t.port()))
+        .args(["--tls-mode", "disabled"])
+        .env("BINVAULT_PASSWORD", "wrong")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_point(&t, p2, "after a refused login");
+}
