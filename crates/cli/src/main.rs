@@ -34,6 +34,8 @@ enum Command {
     Status(cmd::status::Args),
     /// Point-in-time restore: SQL for the mariadb client on stdout, or --apply to a server.
     Restore(Box<cmd::restore::Args>),
+    /// Restore drill: base backup + archive replay into a scratch server, checksums compared.
+    Drill(Box<cmd::drill::Args>),
 }
 
 /// Logs go to stderr; `RUST_LOG` overrides the default level (info).
@@ -95,6 +97,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => cmd::verify::run(&args),
         Command::Status(args) => cmd::status::run(&args),
         Command::Restore(args) => cmd::restore::run(&args),
+        Command::Drill(args) => cmd::drill::run(&args),
     };
     match result {
         Ok(code) => code,

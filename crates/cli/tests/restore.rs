@@ -772,3 +772,113 @@ fn apply_executes_the_restore_on_a_target() {
     );
     assert_point(&t, p2, "after a refused login");
 }
+
+fn expected_file(p: &Point, path: &Path, tamper: bool) {
+    let mut tables = serde_json::Map::new();
+    for (i, (name, (sum, rows))) in p.sums.iter().enumerate() {
+        let sum = if tamper && i == 3 {
+            "12345".to_string()
+        } else {
+            sum.clone()
+        };
+        tables.insert(
+            name.clone(),
+            serde_json::json!({"checksum": sum, "rows": rows.parse::<u64>().unwrap()}),
+        );
+    }
+    std::fs::write(path, serde_json::json!({ "tables": tables }).to_string()).unwrap();
+}
+
+/// `binvault drill`: a scratch server (or `--target`), the base backup, the archive replayed
+/// to a point, checksums compared; exit status, JSON report and metrics say how it went.
+#[test]
+fn drill_reports_success_mismatch_and_refusal() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let p2 = &f.points[1];
+    let expected = dir.path().join("expected.json");
+    expected_file(p2, &expected, false);
+    let report = dir.path().join("report.json");
+    let metrics = dir.path().join("drill.prom");
+    let drill = |extra: &[&str], expected: &Path| {
+        Command::new(bin())
+            .arg("drill")
+            .arg("--archive")
+            .arg(&f.archive)
+            .arg("--base-backup")
+            .arg(&f.dump)
+            .arg("--expected")
+            .arg(expected)
+            .arg("--report")
+            .arg(&report)
+            .arg("--metrics")
+            .arg(&metrics)
+            .args(["--start-gtid", &f.g0])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let read_report = || -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap()
+    };
+
+    // a scratch server started by the drill: every checksum reproduced
+    let out = drill(&["--stop-gtid", &p2.gtid], &expected);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = read_report();
+    assert_eq!(r["ok"], true, "{r}");
+    assert_eq!(r["mismatches"], 0);
+    assert_eq!(r["tables"].as_array().unwrap().len(), p2.sums.len());
+    assert!(r["replay"]["transactions"].as_u64().unwrap() > 100, "{r}");
+    let m = std::fs::read_to_string(&metrics).unwrap();
+    assert!(m.contains("binvault_drill_success 1\n"), "{m}");
+    assert!(m.contains("binvault_drill_tables_mismatched 0\n"), "{m}");
+
+    // --target, and one expected checksum that the archive does not reproduce: exit 3
+    let t = MariaDb::start(MariaDbConfig::new().arg("--binlog-format=MIXED")).unwrap();
+    let wrong = dir.path().join("wrong.json");
+    expected_file(p2, &wrong, true);
+    let url = format!("mysql://root@127.0.0.1:{}", t.port());
+    let out = drill(
+        &[
+            "--stop-gtid",
+            &p2.gtid,
+            "--target",
+            &url,
+            "--tls-mode",
+            "disabled",
+        ],
+        &wrong,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = read_report();
+    assert_eq!(r["ok"], false);
+    assert_eq!(r["mismatches"], 1, "{r}");
+    assert!(std::fs::read_to_string(&metrics)
+        .unwrap()
+        .contains("binvault_drill_success 0\n"));
+    assert_point(&t, p2, "drill --target");
+
+    // a range the archive cannot cover: exit 2, the reason in the report
+    let out = drill(&["--stop-gtid", "0-1-999999"], &expected);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = read_report();
+    assert!(
+        r["error"].as_str().unwrap().contains("not in the archive"),
+        "{r}"
+    );
+}

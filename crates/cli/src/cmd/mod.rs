@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod drill;
 pub mod inspect;
 pub mod restore;
 pub mod status;

@@ -29,9 +29,9 @@ pub enum Format {
     Json,
 }
 
-/// Arguments of `binvault restore`.
+/// The archive and the range: shared by `restore` and `drill`.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub struct RangeArgs {
     /// The archive directory (root, or one server directory).
     #[arg(long, value_name = "DIR")]
     pub archive: PathBuf,
@@ -53,6 +53,20 @@ pub struct Args {
     /// Stop at this position: the transactions that end at or before it.
     #[arg(long, value_name = "FILE:POS")]
     pub stop_position: Option<String>,
+    /// Do not verify the archived files of the range before restoring (every event's
+    /// checksum is still checked while reading).
+    #[arg(long)]
+    pub skip_verify: bool,
+    /// The source ran with gtid_strict_mode=OFF (see `binvault verify`).
+    #[arg(long)]
+    pub non_strict_gtids: bool,
+}
+
+/// Arguments of `binvault restore`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub range: RangeArgs,
     /// Only say which files and ranges would be used; refuse (exit 2) when the archive cannot
     /// cover the range.
     #[arg(long)]
@@ -64,15 +78,8 @@ pub struct Args {
     /// The password comes from BINVAULT_PASSWORD or --password-file.
     #[arg(long, value_name = "URL")]
     pub apply: Option<String>,
-    /// File holding the target's password (first line).
-    #[arg(long, value_name = "FILE")]
-    pub password_file: Option<PathBuf>,
-    /// TLS to the target: disabled, preferred, required, verify-ca, verify-full.
-    #[arg(long, default_value = "preferred")]
-    pub tls_mode: String,
-    /// CA certificate for --tls-mode verify-ca/verify-full.
-    #[arg(long, value_name = "FILE")]
-    pub tls_ca: Option<PathBuf>,
+    #[command(flatten)]
+    pub target: TargetArgs,
     /// Write the SQL here instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -83,17 +90,24 @@ pub struct Args {
     /// A `# at SERVER/FILE:POS` line before each transaction in the SQL output.
     #[arg(long)]
     pub comments: bool,
-    /// Do not verify the archived files of the range before restoring (every event's
-    /// checksum is still checked while reading).
-    #[arg(long)]
-    pub skip_verify: bool,
-    /// The source ran with gtid_strict_mode=OFF (see `binvault verify`).
-    #[arg(long)]
-    pub non_strict_gtids: bool,
+}
+
+/// How to log in to a target server.
+#[derive(Debug, clap::Args)]
+pub struct TargetArgs {
+    /// File holding the target's password (first line); else BINVAULT_PASSWORD.
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// TLS to the target: disabled, preferred, required, verify-ca, verify-full.
+    #[arg(long, default_value = "preferred")]
+    pub tls_mode: String,
+    /// CA certificate for --tls-mode verify-ca/verify-full.
+    #[arg(long, value_name = "FILE")]
+    pub tls_ca: Option<PathBuf>,
 }
 
 /// The request described by the options.
-pub fn request(args: &Args) -> Result<Request> {
+pub fn request(args: &RangeArgs) -> Result<Request> {
     let start = match (&args.start_gtid, &args.start_position) {
         (Some(g), _) => Start::Gtid(GtidSpec::parse(g)?),
         (None, Some(p)) => Start::Position(FilePos::parse(p)?),
@@ -133,22 +147,23 @@ pub fn exit_for(e: &binvault_restore::Error) -> ExitCode {
 
 fn print_plan(args: &Args, plan: &Plan) -> Result<()> {
     let mut out = std::io::stdout().lock();
+    let args_range = &args.range;
     match args.format {
         Format::Json => {
             let v = serde_json::json!({
-                "archive": args.archive.display().to_string(),
+                "archive": args_range.archive.display().to_string(),
                 "ranges": plan.ranges,
                 "bytes": plan.bytes(),
-                "start_gtid": args.start_gtid,
+                "start_gtid": args_range.start_gtid,
                 "stop_datetime": plan.stop_datetime.map(format_utc),
-                "stop_gtid": args.stop_gtid,
-                "stop_position": args.stop_position,
+                "stop_gtid": args_range.stop_gtid,
+                "stop_position": args_range.stop_position,
                 "notes": plan.notes,
             });
             writeln!(out, "{v}")?;
         }
         Format::Text => {
-            writeln!(out, "restore plan for {}:", args.archive.display())?;
+            writeln!(out, "restore plan for {}:", args_range.archive.display())?;
             for r in &plan.ranges {
                 writeln!(
                     out,
@@ -161,7 +176,7 @@ fn print_plan(args: &Args, plan: &Plan) -> Result<()> {
                     r.to.saturating_sub(r.from)
                 )?;
             }
-            if let Some(g) = &args.start_gtid {
+            if let Some(g) = &args_range.start_gtid {
                 writeln!(out, "start: after GTID position {g}")?;
             }
             if let Some(t) = plan.stop_datetime {
@@ -171,7 +186,7 @@ fn print_plan(args: &Args, plan: &Plan) -> Result<()> {
                     format_utc(t)
                 )?;
             }
-            if let Some(g) = &args.stop_gtid {
+            if let Some(g) = &args_range.stop_gtid {
                 writeln!(out, "stop: after GTID {g}")?;
             }
             writeln!(
@@ -188,7 +203,7 @@ fn print_plan(args: &Args, plan: &Plan) -> Result<()> {
     Ok(())
 }
 
-fn connect_options(args: &Args, url: &str) -> Result<ConnectOptions> {
+pub fn connect_options(args: &TargetArgs, url: &str) -> Result<ConnectOptions> {
     let mut opts = ConnectOptions::from_url(url)?;
     if let Some(path) = &args.password_file {
         let text = std::fs::read_to_string(path)
@@ -273,23 +288,19 @@ fn print_summary(s: &Summary, elapsed: std::time::Duration, target: Option<&str>
     );
 }
 
-/// Runs a restore for `req` into the target at `url` (used by `drill` too).
-pub fn apply(args: &Args, url: &str, plan: &Plan) -> std::result::Result<Summary, ExitCode> {
-    let opts = match connect_options(args, url) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("binvault: {e:#}");
-            return Err(ExitCode::from(1));
-        }
-    };
+/// Replays `plan` into the target `opts` (a progress bar on a terminal, a summary on stderr).
+/// Used by `drill` too. Err: the exit status and the message (already printed).
+pub fn apply(
+    opts: &ConnectOptions,
+    label: &str,
+    plan: &Plan,
+) -> std::result::Result<Summary, (ExitCode, String)> {
     let started = Instant::now();
-    let mut sink = match ApplySink::connect(&opts) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("binvault: {e}");
-            return Err(ExitCode::from(1));
-        }
-    };
+    let mut sink = ApplySink::connect(opts).map_err(|e| {
+        let m = e.to_string();
+        eprintln!("binvault: {m}");
+        (ExitCode::from(1), m)
+    })?;
     let bar = progress_bar(plan.bytes());
     let result = {
         let mut with = WithProgress {
@@ -301,24 +312,18 @@ pub fn apply(args: &Args, url: &str, plan: &Plan) -> std::result::Result<Summary
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    let summary = match result {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("binvault: restore failed: {e}");
-            return Err(exit_for(&e));
-        }
-    };
+    let summary = result.map_err(|e| {
+        let m = format!("restore failed: {e}");
+        eprintln!("binvault: {m}");
+        (exit_for(&e), m)
+    })?;
     sink.close();
-    print_summary(
-        &summary,
-        started.elapsed(),
-        Some(&binvault_protocol::driver::redact_url(url)),
-    );
+    print_summary(&summary, started.elapsed(), Some(label));
     Ok(summary)
 }
 
 pub fn run(args: &Args) -> Result<ExitCode> {
-    let req = request(args)?;
+    let req = request(&args.range)?;
     let plan = match plan(&req) {
         Ok(p) => p,
         Err(e) => {
@@ -334,9 +339,11 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(url) = &args.apply {
-        return Ok(match apply(args, url, &plan) {
+        let opts = connect_options(&args.target, url)?;
+        let label = binvault_protocol::driver::redact_url(url);
+        return Ok(match apply(&opts, &label, &plan) {
             Ok(_) => ExitCode::SUCCESS,
-            Err(code) => code,
+            Err((code, _)) => code,
         });
     }
     let started = Instant::now();
