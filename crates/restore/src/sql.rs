@@ -106,6 +106,8 @@ pub struct SqlWriter {
     load_files: HashMap<u32, Vec<u8>>,
     /// A MySQL GTID_NEXT was set (reset to AUTOMATIC at the end).
     mysql_gtid_next: bool,
+    /// `SET a=1, b=2` being built (see [`SqlWriter::set`]).
+    pending_set: Vec<u8>,
     buf: Vec<u8>,
 }
 
@@ -158,6 +160,7 @@ impl SqlWriter {
             binlog: Vec::new(),
             load_files: HashMap::new(),
             mysql_gtid_next: false,
+            pending_set: Vec::with_capacity(256),
             buf: Vec::with_capacity(4096),
         }
     }
@@ -171,6 +174,7 @@ impl SqlWriter {
 
     /// The statements that close it.
     pub fn finish(&mut self, sink: &mut dyn Sink) -> crate::Result<()> {
+        self.flush_set(sink)?;
         self.flush_binlog(sink)?;
         if self.mysql_gtid_next {
             sink.statement(b"SET @@SESSION.GTID_NEXT= 'AUTOMATIC'")?;
@@ -182,6 +186,7 @@ impl SqlWriter {
     /// A transaction was cut short (the range ended inside it): roll it back.
     pub fn abandon(&mut self, sink: &mut dyn Sink) -> crate::Result<()> {
         self.binlog.clear();
+        self.pending_set.clear();
         sink.statement(b"ROLLBACK")
     }
 
@@ -199,6 +204,7 @@ impl SqlWriter {
         if self.binlog.is_empty() {
             return Ok(());
         }
+        self.flush_set(sink)?;
         self.binlog.push(b'\'');
         let r = sink.statement(&self.binlog);
         self.binlog.clear();
@@ -211,7 +217,7 @@ impl SqlWriter {
             st.extend_from_slice(b"BINLOG '\n");
             push_base64(&mut st, &self.fde);
             st.push(b'\'');
-            sink.statement(&st)?;
+            self.emit(sink, &st)?;
             self.fde_sent = true;
         }
         if self.binlog.is_empty() {
@@ -221,9 +227,35 @@ impl SqlWriter {
         Ok(())
     }
 
-    fn stmt(&mut self, sink: &mut dyn Sink, f: impl FnOnce(&mut Vec<u8>)) -> crate::Result<()> {
-        self.buf.clear();
-        f(&mut self.buf);
+    /// Queues one assignment (`name=value`) of the next `SET` statement: consecutive
+    /// assignments go out as one statement (one round trip for the client or the target).
+    fn set(&mut self, f: impl FnOnce(&mut Vec<u8>)) {
+        if self.pending_set.is_empty() {
+            self.pending_set.extend_from_slice(b"SET ");
+        } else {
+            self.pending_set.extend_from_slice(b", ");
+        }
+        f(&mut self.pending_set);
+    }
+
+    fn flush_set(&mut self, sink: &mut dyn Sink) -> crate::Result<()> {
+        if self.pending_set.is_empty() {
+            return Ok(());
+        }
+        let r = sink.statement(&self.pending_set);
+        self.pending_set.clear();
+        r
+    }
+
+    /// Emits a statement after the queued assignments.
+    fn emit(&mut self, sink: &mut dyn Sink, sql: &[u8]) -> crate::Result<()> {
+        self.flush_set(sink)?;
+        sink.statement(sql)
+    }
+
+    /// Emits `self.buf` after the queued assignments.
+    fn emit_buf(&mut self, sink: &mut dyn Sink) -> crate::Result<()> {
+        self.flush_set(sink)?;
         sink.statement(&self.buf)
     }
 
@@ -256,29 +288,29 @@ impl SqlWriter {
                 let server = ev.header.server_id;
                 if self.session.gtid_domain != Some(g.domain_id) {
                     let d = g.domain_id;
-                    self.stmt(sink, |b| {
-                        let _ = write!(b, "/*M!100001 SET @@session.gtid_domain_id={d}*/");
-                    })?;
+                    self.set(|b| {
+                        let _ = write!(b, "@@session.gtid_domain_id={d}");
+                    });
                     self.session.gtid_domain = Some(d);
                 }
                 if self.session.server_id != Some(server) {
-                    self.stmt(sink, |b| {
-                        let _ = write!(b, "/*M!100001 SET @@session.server_id={server}*/");
-                    })?;
+                    self.set(|b| {
+                        let _ = write!(b, "@@session.server_id={server}");
+                    });
                     self.session.server_id = Some(server);
                 }
                 let seq = g.seq_no;
-                self.stmt(sink, |b| {
-                    let _ = write!(b, "/*M!100001 SET @@session.gtid_seq_no={seq}*/");
-                })?;
+                self.set(|b| {
+                    let _ = write!(b, "@@session.gtid_seq_no={seq}");
+                });
                 if g.flags & FL_STANDALONE == 0 {
-                    sink.statement(b"START TRANSACTION")?;
+                    self.emit(sink, b"START TRANSACTION")?;
                 }
             }
             EventData::Gtid(g) => {
                 self.flush_binlog(sink)?;
                 if g.anonymous {
-                    sink.statement(b"SET @@SESSION.GTID_NEXT= 'ANONYMOUS'")?;
+                    self.emit(sink, b"SET @@SESSION.GTID_NEXT= 'ANONYMOUS'")?;
                 } else {
                     let text =
                         binvault_sink::scan::gtid_text(Some(&binvault_sink::txn::TxGtid::Mysql {
@@ -286,9 +318,8 @@ impl SqlWriter {
                             tag: String::new(),
                             gno: g.gno as u64,
                         }));
-                    self.stmt(sink, |b| {
-                        let _ = write!(b, "SET @@SESSION.GTID_NEXT= '{text}'");
-                    })?;
+                    let st = format!("SET @@SESSION.GTID_NEXT= '{text}'");
+                    self.emit(sink, st.as_bytes())?;
                 }
                 self.mysql_gtid_next = true;
             }
@@ -300,19 +331,18 @@ impl SqlWriter {
                         tag: String::from_utf8_lossy(g.tag).into_owned(),
                         gno: g.gno as u64,
                     }));
-                self.stmt(sink, |b| {
-                    let _ = write!(b, "SET @@SESSION.GTID_NEXT= '{text}'");
-                })?;
+                let st = format!("SET @@SESSION.GTID_NEXT= '{text}'");
+                self.emit(sink, st.as_bytes())?;
                 self.mysql_gtid_next = true;
             }
             EventData::Query(q) => {
                 self.flush_binlog(sink)?;
                 self.context(ev, q, sink)?;
-                sink.statement(&q.query)?;
+                self.emit(sink, &q.query)?;
             }
             EventData::Xid(_) => {
                 self.flush_binlog(sink)?;
-                sink.statement(b"COMMIT")?;
+                self.emit(sink, b"COMMIT")?;
             }
             EventData::Intvar(i) => {
                 let (name, v) = (
@@ -323,20 +353,20 @@ impl SqlWriter {
                     },
                     i.value,
                 );
-                self.stmt(sink, |b| {
-                    let _ = write!(b, "SET {name}={v}");
-                })?;
+                self.set(|b| {
+                    let _ = write!(b, "{name}={v}");
+                });
             }
             EventData::Rand(r) => {
                 let (a, c) = (r.seed1, r.seed2);
-                self.stmt(sink, |b| {
-                    let _ = write!(b, "SET @@RAND_SEED1={a}, @@RAND_SEED2={c}");
-                })?;
+                self.set(|b| {
+                    let _ = write!(b, "@@RAND_SEED1={a}, @@RAND_SEED2={c}");
+                });
             }
             EventData::UserVar(u) => {
-                self.buf.clear();
-                user_var(&mut self.buf, u)?;
-                sink.statement(&self.buf)?;
+                let mut assignment = Vec::with_capacity(64);
+                user_var(&mut assignment, u)?;
+                self.set(|b| b.extend_from_slice(&assignment));
             }
             EventData::BeginLoadQuery(b) => {
                 let start = ev.event_type == binvault_parser::EventType::BeginLoadQuery;
@@ -371,6 +401,7 @@ impl SqlWriter {
                 tail.extend_from_slice(dup);
                 tail.extend_from_slice(b" INTO");
                 tail.extend_from_slice(after);
+                self.flush_set(sink)?;
                 sink.load_data(before, &tail, &data)?;
             }
             EventData::TransactionPayload(p) => {
@@ -472,32 +503,31 @@ impl SqlWriter {
                 self.session.db = None;
             }
         } else if !q.schema.is_empty() && self.session.db.as_deref() != Some(q.schema) {
-            self.stmt(sink, |b| {
-                b.extend_from_slice(b"use ");
-                push_ident(b, q.schema);
-            })?;
+            self.buf.clear();
+            self.buf.extend_from_slice(b"use ");
+            push_ident(&mut self.buf, q.schema);
+            self.emit_buf(sink)?;
             self.session.db = Some(q.schema.to_vec());
         }
         let ts = ev.header.timestamp;
-        self.stmt(sink, |b| {
+        self.set(|b| {
             let _ = match micros {
-                Some(u) => write!(b, "SET TIMESTAMP={ts}.{u:06}"),
-                None => write!(b, "SET TIMESTAMP={ts}"),
+                Some(u) => write!(b, "TIMESTAMP={ts}.{u:06}"),
+                None => write!(b, "TIMESTAMP={ts}"),
             };
-        })?;
+        });
         if self.session.pseudo_thread_id != Some(q.thread_id) {
             let t = q.thread_id;
-            self.stmt(sink, |b| {
-                let _ = write!(b, "SET @@session.pseudo_thread_id={t}");
-            })?;
+            self.set(|b| {
+                let _ = write!(b, "@@session.pseudo_thread_id={t}");
+            });
             self.session.pseudo_thread_id = Some(t);
         }
         if let Some(f) = flags2 {
             let old = self.session.flags2;
             if old != Some(f) {
                 let maria = self.flavor == Flavor::MariaDb;
-                self.stmt(sink, |b| {
-                    b.extend_from_slice(b"SET ");
+                self.set(|b| {
                     let mut first = true;
                     let all = FLAGS2_COMMON
                         .iter()
@@ -513,34 +543,34 @@ impl SqlWriter {
                         let one = (f & bit != 0) == set_means_one;
                         let _ = write!(b, "@@session.{name}={}", u8::from(one));
                     }
-                })?;
+                });
                 self.session.flags2 = Some(f);
             }
         }
         if let Some(x) = edt {
             if self.session.explicit_defaults != Some(x) {
-                self.stmt(sink, |b| {
-                    let _ = write!(b, "SET @@session.explicit_defaults_for_timestamp={x}");
-                })?;
+                self.set(|b| {
+                    let _ = write!(b, "@@session.explicit_defaults_for_timestamp={x}");
+                });
                 self.session.explicit_defaults = Some(x);
             }
         }
         if let Some(m) = sql_mode {
             if self.session.sql_mode != Some(m) {
-                self.stmt(sink, |b| {
-                    let _ = write!(b, "SET @@session.sql_mode={m}");
-                })?;
+                self.set(|b| {
+                    let _ = write!(b, "@@session.sql_mode={m}");
+                });
                 self.session.sql_mode = Some(m);
             }
         }
         if let Some((inc, off)) = ai {
             if self.session.auto_increment != Some((inc, off)) {
-                self.stmt(sink, |b| {
+                self.set(|b| {
                     let _ = write!(
                         b,
-                        "SET @@session.auto_increment_increment={inc}, @@session.auto_increment_offset={off}"
+                        "@@session.auto_increment_increment={inc}, @@session.auto_increment_offset={off}"
                     );
-                })?;
+                });
                 self.session.auto_increment = Some((inc, off));
             }
         }
@@ -549,45 +579,45 @@ impl SqlWriter {
                 if let Some((cs, _)) = collation(u32::from(client)) {
                     sink.client_charset(cs)?;
                 }
-                self.stmt(sink, |b| {
+                self.set(|b| {
                     let _ = match collation(u32::from(client)) {
-                        Some((cs, _)) => write!(b, "SET @@session.character_set_client={cs}"),
-                        None => write!(b, "SET @@session.character_set_client={client}"),
+                        Some((cs, _)) => write!(b, "@@session.character_set_client={cs}"),
+                        None => write!(b, "@@session.character_set_client={client}"),
                     };
                     let _ = write!(
                         b,
                         ",@@session.collation_connection={conn},@@session.collation_server={server}"
                     );
-                })?;
+                });
                 self.session.charset = Some((client, conn, server));
             }
         }
         if let Some(z) = tz {
             if self.session.time_zone.as_deref() != Some(z) {
-                self.stmt(sink, |b| {
-                    b.extend_from_slice(b"SET @@session.time_zone=");
+                self.set(|b| {
+                    b.extend_from_slice(b"@@session.time_zone=");
                     push_string_literal(b, z);
-                })?;
+                });
                 self.session.time_zone = Some(z.to_vec());
             }
         }
         if let Some(n) = lc {
             if self.session.lc_time_names != Some(n) {
-                self.stmt(sink, |b| {
-                    let _ = write!(b, "SET @@session.lc_time_names={n}");
-                })?;
+                self.set(|b| {
+                    let _ = write!(b, "@@session.lc_time_names={n}");
+                });
                 self.session.lc_time_names = Some(n);
             }
         }
         if self.session.collation_database != Some(cdb)
             && (cdb.is_some() || self.session.collation_database.is_some())
         {
-            self.stmt(sink, |b| {
+            self.set(|b| {
                 let _ = match cdb {
-                    Some(c) => write!(b, "SET @@session.collation_database={c}"),
-                    None => write!(b, "SET @@session.collation_database=DEFAULT"),
+                    Some(c) => write!(b, "@@session.collation_database={c}"),
+                    None => write!(b, "@@session.collation_database=DEFAULT"),
                 };
-            })?;
+            });
             self.session.collation_database = Some(cdb);
         }
         Ok(())
@@ -610,7 +640,7 @@ fn push_string_literal(b: &mut Vec<u8>, s: &[u8]) {
 
 /// `SET @`name`:=value` for a USER_VAR event.
 fn user_var(b: &mut Vec<u8>, u: &UserVarEvent<'_>) -> WResult {
-    b.extend_from_slice(b"SET @");
+    b.push(b'@');
     push_ident(b, u.name);
     b.extend_from_slice(b":=");
     let Some(v) = &u.value else {
