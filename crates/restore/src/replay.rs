@@ -287,6 +287,7 @@ pub fn replay(plan: &Plan, sink: &mut dyn Sink) -> Result<Summary> {
                     });
                 }
                 skipping = false;
+                sink.end_of_transaction()?;
                 let reached = match (&mut stop_gtid, committed.or(in_txn_gtid.take())) {
                     (Some(s), Some(g)) => s.committed(&g),
                     _ => false,
@@ -299,6 +300,7 @@ pub fn replay(plan: &Plan, sink: &mut dyn Sink) -> Result<Summary> {
         }
         if tracker.in_transaction() {
             writer.abandon(sink)?;
+            sink.end_of_transaction()?;
             return Err(Error::Data {
                 path,
                 offset: range.to,
@@ -309,5 +311,6 @@ pub fn replay(plan: &Plan, sink: &mut dyn Sink) -> Result<Summary> {
         summary.bytes = bytes_before;
     }
     writer.finish(sink)?;
+    sink.end_of_transaction()?;
     Ok(summary)
 }

@@ -37,6 +37,12 @@ pub trait Sink {
 
     /// A transaction was committed.
     fn progress(&mut self, _p: Progress) {}
+
+    /// A transaction (replayed or not) ended, and at the end of the restore: whatever the
+    /// sink holds back must be executed now (and errors reported).
+    fn end_of_transaction(&mut self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// The delimiter of the text stream (as `mysqlbinlog` uses it: statements may hold `;`).

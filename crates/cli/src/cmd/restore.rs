@@ -248,6 +248,9 @@ impl Sink for WithProgress<'_> {
     fn position(&mut self, server: &str, file: &str, offset: u64) -> binvault_restore::Result<()> {
         self.inner.position(server, file, offset)
     }
+    fn end_of_transaction(&mut self) -> binvault_restore::Result<()> {
+        self.inner.end_of_transaction()
+    }
     fn progress(&mut self, p: Progress) {
         if let Some(bar) = &self.bar {
             bar.set_position(p.bytes);

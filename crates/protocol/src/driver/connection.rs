@@ -192,6 +192,9 @@ impl Connection {
         if options.local_infile {
             caps = caps | CapabilityFlags::CLIENT_LOCAL_FILES;
         }
+        if options.multi_statements {
+            caps = caps | CapabilityFlags::CLIENT_MULTI_STATEMENTS;
+        }
         let max_packet = u32::try_from(options.max_packet_size).unwrap_or(u32::MAX);
 
         let mut seq = conn.reader_sequence();

@@ -104,6 +104,10 @@ pub struct ConnectOptions {
     /// [`Connection::execute`] can send the data they are given (never a file the server
     /// names). Off by default.
     pub local_infile: bool,
+    /// Announce `CLIENT_MULTI_STATEMENTS`: one COM_QUERY may hold several `;`-separated
+    /// statements (their results are read and discarded by [`Connection::execute`]). Off by
+    /// default.
+    pub multi_statements: bool,
 }
 
 impl Default for ConnectOptions {
@@ -121,6 +125,7 @@ impl Default for ConnectOptions {
             read_timeout: Duration::from_secs(30),
             max_packet_size: DEFAULT_MAX_PAYLOAD_SIZE,
             local_infile: false,
+            multi_statements: false,
         }
     }
 }
