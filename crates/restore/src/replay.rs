@@ -168,6 +168,16 @@ fn is_control(data: &EventData<'_>) -> bool {
     )
 }
 
+/// `XA COMMIT`/`XA ROLLBACK` of a prepared transaction.
+fn ends_xa(data: &EventData<'_>) -> bool {
+    let EventData::Query(q) = data else {
+        return false;
+    };
+    let t = q.query.trim_ascii_start();
+    let starts = |w: &[u8]| t.len() >= w.len() && t[..w.len()].eq_ignore_ascii_case(w);
+    starts(b"XA COMMIT") || starts(b"XA ROLLBACK")
+}
+
 /// Tracks the `--stop-gtid` goal.
 struct StopGtid {
     maria: BTreeMap<u32, u64>,
@@ -259,7 +269,15 @@ pub fn replay(plan: &Plan, sink: &mut dyn Sink) -> Result<Summary> {
                     sink.position(&range.server, &range.file, ev.pos)?;
                 }
             }
-            let step = tracker.step(&ev);
+            let mut step = tracker.step(&ev);
+            if step.committed.is_none() && tracker.in_transaction() && ends_xa(&ev.data) {
+                // binvault-sink's tracker does not end a MariaDB XA COMMIT/ROLLBACK group
+                // (GTID without FL_STANDALONE, then the XA statement): it is a whole
+                // transaction here
+                tracker = TxnTracker::new();
+                step.boundary = true;
+                step.committed = Some(in_txn_gtid.clone());
+            }
             if !skipping || control {
                 writer.event(&ev, dec, sink).map_err(|e| match e {
                     WriteError::Sink(e) => e,

@@ -270,7 +270,17 @@ impl SqlWriter {
         match &ev.data {
             EventData::TableMap(_) => self.add_binlog_event(ev.raw, sink)?,
             EventData::Rows(r) => {
-                self.add_binlog_event(ev.raw, sink)?;
+                match uncompressed_type(ev.event_type) {
+                    // MariaDB's BINLOG statement refuses compressed rows events: they go in
+                    // as the plain event they stand for (as mariadb-binlog does)
+                    Some(code) => {
+                        let plain = uncompressed_rows(ev, r, code).ok_or_else(|| {
+                            WriteError::Unsupported("compressed rows event cut short".into())
+                        })?;
+                        self.add_binlog_event(&plain, sink)?;
+                    }
+                    None => self.add_binlog_event(ev.raw, sink)?,
+                }
                 if r.flags & STMT_END_F != 0 {
                     self.flush_binlog(sink)?;
                 }
@@ -280,11 +290,6 @@ impl SqlWriter {
             }
             EventData::MariaGtid(g) => {
                 self.flush_binlog(sink)?;
-                if g.flags & (FL_PREPARED_XA | FL_COMPLETED_XA) != 0 {
-                    return Err(WriteError::Unsupported(
-                        "XA transactions are not supported by restore".into(),
-                    ));
-                }
                 let server = ev.header.server_id;
                 if self.session.gtid_domain != Some(g.domain_id) {
                     let d = g.domain_id;
@@ -303,7 +308,18 @@ impl SqlWriter {
                 self.set(|b| {
                     let _ = write!(b, "@@session.gtid_seq_no={seq}");
                 });
-                if g.flags & FL_STANDALONE == 0 {
+                if g.flags & FL_PREPARED_XA != 0 {
+                    // an XA transaction's first phase: XA START, its events, XA END (a
+                    // statement), then an XA_PREPARE event
+                    let xid = maria_gtid_xid(ev.body).ok_or_else(|| {
+                        WriteError::Unsupported("XA GTID event without its XID".into())
+                    })?;
+                    let mut st = b"XA START ".to_vec();
+                    st.extend_from_slice(&xid);
+                    self.emit(sink, &st)?;
+                } else if g.flags & FL_COMPLETED_XA != 0 {
+                    // XA COMMIT/ROLLBACK of a prepared transaction: the statement follows
+                } else if g.flags & FL_STANDALONE == 0 {
                     self.emit(sink, b"START TRANSACTION")?;
                 }
             }
@@ -418,10 +434,19 @@ impl SqlWriter {
                 }
                 dec.clear_tables();
             }
-            EventData::XaPrepare(_) => {
-                return Err(WriteError::Unsupported(
-                    "XA transactions are not supported by restore".into(),
-                ))
+            EventData::XaPrepare(x) => {
+                self.flush_binlog(sink)?;
+                let mut st = Vec::with_capacity(64);
+                st.extend_from_slice(if x.one_phase {
+                    b"XA COMMIT "
+                } else {
+                    b"XA PREPARE "
+                });
+                push_xid(&mut st, x.gtrid, x.bqual, x.format_id);
+                if x.one_phase {
+                    st.extend_from_slice(b" ONE PHASE");
+                }
+                self.emit(sink, &st)?;
             }
             EventData::Incident(i) => {
                 return Err(WriteError::Unsupported(format!(
@@ -622,6 +647,70 @@ impl SqlWriter {
         }
         Ok(())
     }
+}
+
+/// The type code of the plain rows event a MariaDB compressed one stands for.
+fn uncompressed_type(t: binvault_parser::EventType) -> Option<u8> {
+    use binvault_parser::EventType as T;
+    Some(match t {
+        T::MariaWriteRowsCompressedV1 => 23,
+        T::MariaUpdateRowsCompressedV1 => 24,
+        T::MariaDeleteRowsCompressedV1 => 25,
+        T::MariaWriteRowsCompressed => 30,
+        T::MariaUpdateRowsCompressed => 31,
+        T::MariaDeleteRowsCompressed => 32,
+        _ => return None,
+    })
+}
+
+/// A compressed rows event rebuilt as the plain event: the same header (type and size
+/// changed), the same body up to the row images, the decompressed images, a new CRC32 when
+/// the binlog has checksums.
+fn uncompressed_rows(
+    ev: &Event<'_>,
+    r: &binvault_parser::events::RowsEvent<'_>,
+    code: u8,
+) -> Option<Vec<u8>> {
+    let head = ev.raw.get(..ev.body_offset)?;
+    let before_rows = ev.body.get(..r.rows_offset)?;
+    let crc = ev.raw.len().checked_sub(ev.body_offset + ev.body.len())? == 4;
+    let total = head.len() + before_rows.len() + r.rows_data.len() + if crc { 4 } else { 0 };
+    let mut out = Vec::with_capacity(total);
+    out.extend_from_slice(head);
+    out.extend_from_slice(before_rows);
+    out.extend_from_slice(&r.rows_data);
+    *out.get_mut(4)? = code;
+    out.get_mut(9..13)?
+        .copy_from_slice(&u32::try_from(total).ok()?.to_le_bytes());
+    if crc {
+        let sum = crc32fast::hash(&out);
+        out.extend_from_slice(&sum.to_le_bytes());
+    }
+    Some(out)
+}
+
+/// `X'gtrid',X'bqual',format_id`, as XA statements take an XID.
+fn push_xid(b: &mut Vec<u8>, gtrid: &[u8], bqual: &[u8], format_id: u32) {
+    b.extend_from_slice(b"X'");
+    push_hex(b, gtrid);
+    b.extend_from_slice(b"',X'");
+    push_hex(b, bqual);
+    let _ = write!(b, "',{format_id}");
+}
+
+/// The XID of a MariaDB GTID event of an XA transaction (`FL_PREPARED_XA`/`FL_COMPLETED_XA`):
+/// seq_no (8), domain (4), flags (1), format id (4), gtrid length (1), bqual length (1),
+/// gtrid, bqual. binvault-parser keeps only the format id of it, so the bytes are read here,
+/// bounds-checked; `None` when the body is too short.
+fn maria_gtid_xid(body: &[u8]) -> Option<Vec<u8>> {
+    let format_id = u32::from_le_bytes(body.get(13..17)?.try_into().ok()?);
+    let g = usize::from(*body.get(17)?);
+    let q = usize::from(*body.get(18)?);
+    let gtrid = body.get(19..19 + g)?;
+    let bqual = body.get(19 + g..19 + g + q)?;
+    let mut out = Vec::with_capacity(2 * (g + q) + 16);
+    push_xid(&mut out, gtrid, bqual, format_id);
+    Some(out)
 }
 
 /// `'...'` with quotes, backslashes and NULs escaped.
