@@ -472,9 +472,10 @@ pub fn plan(req: &Request) -> Result<Plan> {
                     })
                     .unwrap_or(ranges.len());
                 if first == ranges.len() && !ranges.is_empty() {
-                    notes.push(format!(
+                    notes.push(
                         "every archived transaction is already in --start-gtid; nothing to replay"
-                    ));
+                            .to_string(),
+                    );
                 }
                 ranges.drain(..first.min(ranges.len().saturating_sub(1)));
                 // a gap: the archive's first GTID of a domain comes after the next one needed

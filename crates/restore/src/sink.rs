@@ -2,6 +2,7 @@
 //! ([`TextSink`]) or a target server ([`crate::apply::ApplySink`]).
 
 use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::PathBuf;
 
 use crate::error::{Error, Result};
@@ -94,7 +95,7 @@ impl<W: Write> Sink for TextSink<W> {
     }
 
     fn client_charset(&mut self, charset: &str) -> Result<()> {
-        write!(self.out, "/*!\\C {charset} */{}\n", "/*!*/;").map_err(Error::Output)
+        writeln!(self.out, "/*!\\C {charset} *//*!*/;").map_err(Error::Output)
     }
 
     fn load_data(&mut self, before: &[u8], after: &[u8], data: &[u8]) -> Result<()> {
@@ -107,14 +108,25 @@ impl<W: Write> Sink for TextSink<W> {
                 ))
             }
         };
-        std::fs::create_dir_all(&dir).map_err(crate::error::io("create", &dir))?;
+        // the archived data may be confidential: owner only
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)
+            .map_err(crate::error::io("create", &dir))?;
         self.load_count += 1;
         let path = dir.join(format!(
             "binvault-load-{}-{}.data",
             std::process::id(),
             self.load_count
         ));
-        std::fs::write(&path, data).map_err(crate::error::io("write", &path))?;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+            .and_then(|mut f| f.write_all(data))
+            .map_err(crate::error::io("write", &path))?;
         let mut st = Vec::with_capacity(before.len() + after.len() + 64);
         st.extend_from_slice(before);
         st.extend_from_slice(b" LOCAL INFILE '");
