@@ -32,6 +32,10 @@ enum Command {
     Verify(cmd::verify::Args),
     /// Show what an archive holds: files, durable position, GTIDs (read only).
     Status(cmd::status::Args),
+    /// Point-in-time restore: SQL for the mariadb client on stdout, or --apply to a server.
+    Restore(Box<cmd::restore::Args>),
+    /// Restore drill: base backup + archive replay into a scratch server, checksums compared.
+    Drill(Box<cmd::drill::Args>),
 }
 
 /// Logs go to stderr; `RUST_LOG` overrides the default level (info).
@@ -92,6 +96,8 @@ fn main() -> ExitCode {
         Command::Stream(args) => cmd::stream::run(&args),
         Command::Verify(args) => cmd::verify::run(&args),
         Command::Status(args) => cmd::status::run(&args),
+        Command::Restore(args) => cmd::restore::run(&args),
+        Command::Drill(args) => cmd::drill::run(&args),
     };
     match result {
         Ok(code) => code,

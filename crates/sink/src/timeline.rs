@@ -127,12 +127,30 @@ impl Timeline {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(io("read", &path)(e)),
         };
-        serde_json::from_slice(&data)
-            .map(Some)
-            .map_err(|e| Error::Metadata {
-                path,
-                reason: format!("damaged timeline: {e}"),
-            })
+        let t: Timeline = serde_json::from_slice(&data).map_err(|e| Error::Metadata {
+            path: path.clone(),
+            reason: format!("damaged timeline: {e}"),
+        })?;
+        let names = t.segments.iter().map(|s| &s.server_dir);
+        for name in names.chain(t.diverged.iter().map(|d| &d.server_dir)) {
+            let p = Path::new(name);
+            let plain = p.components().count() == 1
+                && matches!(p.components().next(), Some(std::path::Component::Normal(_)));
+            if !plain {
+                return Err(Error::Metadata {
+                    path,
+                    reason: format!(
+                        "server_dir {name:?} is not a directory name inside the archive"
+                    ),
+                });
+            }
+        }
+        Ok(Some(t))
+    }
+
+    /// The divergence recorded for a server directory, if any.
+    pub fn diverged(&self, server_dir: &str) -> Option<&Divergence> {
+        self.diverged.iter().find(|d| d.server_dir == server_dir)
     }
 
     /// Writes `ROOT/timeline.json` atomically and durably.
@@ -728,6 +746,36 @@ mod tests {
             h.add(GtidKey::Maria(d, s), a, b);
         }
         h
+    }
+
+    #[test]
+    fn reads_a_timeline_and_refuses_paths_outside_the_archive() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(Timeline::load(dir.path()).unwrap().is_none());
+        let mut t = Timeline::default();
+        t.segments.push(Segment::new("server-1", 1, None, "h:1"));
+        t.record_divergence(Divergence {
+            server_dir: "server-3".into(),
+            server_id: 3,
+            source: "h:3".into(),
+            detected_at: 1,
+            missing: vec![],
+            errant: vec!["0-3-7".into()],
+            report: "errant 0-3-7".into(),
+        });
+        t.save(dir.path()).unwrap();
+        let back = Timeline::load(dir.path()).unwrap().unwrap();
+        assert_eq!(back, t);
+        assert_eq!(back.diverged("server-3").unwrap().report, "errant 0-3-7");
+        assert!(back.diverged("server-1").is_none());
+        for bad in ["../etc", "/tmp", "a/b", ".."] {
+            let mut t = t.clone();
+            t.segments[0].server_dir = bad.into();
+            t.save(dir.path()).unwrap();
+            assert!(Timeline::load(dir.path()).is_err(), "{bad}");
+        }
+        std::fs::write(dir.path().join(TIMELINE_FILE), b"{").unwrap();
+        assert!(Timeline::load(dir.path()).is_err());
     }
 
     #[test]

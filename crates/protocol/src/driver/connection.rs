@@ -189,6 +189,12 @@ impl Connection {
         }
         // A MariaDB server clears CLIENT_MYSQL to announce extended capabilities; we use none.
         caps.set(CapabilityFlags::CLIENT_MYSQL, true);
+        if options.local_infile {
+            caps = caps | CapabilityFlags::CLIENT_LOCAL_FILES;
+        }
+        if options.multi_statements {
+            caps = caps | CapabilityFlags::CLIENT_MULTI_STATEMENTS;
+        }
         let max_packet = u32::try_from(options.max_packet_size).unwrap_or(u32::MAX);
 
         let mut seq = conn.reader_sequence();
@@ -438,6 +444,50 @@ impl Connection {
                 context: format!("writing to {}", self.peer),
                 source,
             })
+    }
+
+    /// Runs one statement given as bytes (an archived statement's text need not be UTF-8) with
+    /// COM_QUERY and discards its result. When the server asks for the file of a `LOAD DATA
+    /// LOCAL INFILE` (only possible with [`super::ConnectOptions::local_infile`]), `local_data`
+    /// is sent as its content, whatever file name the statement gives; without `local_data`
+    /// an empty file is sent and the statement is reported as an error.
+    pub async fn execute(&mut self, sql: &[u8], local_data: Option<&[u8]>) -> Result<()> {
+        let mut payload = BytesMut::with_capacity(sql.len() + 1);
+        payload.extend_from_slice(&[0x03]); // COM_QUERY
+        payload.extend_from_slice(sql);
+        self.send_command(&payload).await?;
+        let mut decoder = ResultSetDecoder::new(self.capabilities);
+        let mut first = true;
+        let mut refused = false;
+        loop {
+            let payload = self.read_payload("a statement's result").await?;
+            if first && payload.first() == Some(&crate::response::LOCAL_INFILE_HEADER) {
+                first = false;
+                let mut seq = self.reader_sequence();
+                let data = local_data.unwrap_or(&[]);
+                refused = local_data.is_none();
+                for chunk in data.chunks(1 << 20) {
+                    seq = self.write_packet(chunk, seq).await?;
+                }
+                seq = self.write_packet(&[], seq).await?;
+                self.set_reader_sequence(seq);
+                continue;
+            }
+            first = false;
+            decoder.handle_payload(payload)?;
+            if decoder.is_done() {
+                break;
+            }
+        }
+        if refused {
+            return Err(Error::Unexpected {
+                message: "COM_QUERY response",
+                field: "LOCAL INFILE request without data to send",
+                offset: 0,
+                found: crate::response::LOCAL_INFILE_HEADER,
+            });
+        }
+        Ok(())
     }
 
     /// Closes the connection politely (COM_QUIT); errors are ignored.

@@ -100,6 +100,14 @@ pub struct ConnectOptions {
     pub read_timeout: Duration,
     /// Largest payload accepted (the source's `max_allowed_packet` must fit; default 1 GiB).
     pub max_packet_size: usize,
+    /// Announce `CLIENT_LOCAL_FILES`, so that `LOAD DATA LOCAL INFILE` statements run through
+    /// [`Connection::execute`] can send the data they are given (never a file the server
+    /// names). Off by default.
+    pub local_infile: bool,
+    /// Announce `CLIENT_MULTI_STATEMENTS`: one COM_QUERY may hold several `;`-separated
+    /// statements (their results are read and discarded by [`Connection::execute`]). Off by
+    /// default.
+    pub multi_statements: bool,
 }
 
 impl Default for ConnectOptions {
@@ -116,6 +124,8 @@ impl Default for ConnectOptions {
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(30),
             max_packet_size: DEFAULT_MAX_PAYLOAD_SIZE,
+            local_infile: false,
+            multi_statements: false,
         }
     }
 }
