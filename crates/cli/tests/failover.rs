@@ -122,6 +122,34 @@ fn sigterm(child: &mut Child) {
     }
 }
 
+/// The workload databases' table checksums.
+fn checksums(server: &MariaDb, seeds: &[u64]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for seed in seeds {
+        out.extend(workload::checksums(server, &format!("bv_w{seed}")).unwrap());
+    }
+    assert!(!out.is_empty());
+    out
+}
+
+/// A fresh server with `binvault restore --archive ARCHIVE ARGS` applied.
+fn restore_into(archive: &Path, args: &[&str]) -> MariaDb {
+    let out = binvault()
+        .args(["restore", "--archive"])
+        .arg(archive)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "restore: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let target = MariaDb::start(MariaDbConfig::new().server_id(9)).unwrap();
+    target.apply_sql(&out.stdout).unwrap();
+    target
+}
+
 /// Waits until binvault stops by itself, which must be a failure; returns its log.
 fn refused(child: &mut Child, archive: &Path) -> String {
     let t = Instant::now();
@@ -164,6 +192,7 @@ fn follows_the_promoted_replica_by_gtid() {
     replica
         .wait_for_gtid(&primary_end, Duration::from_secs(60))
         .unwrap();
+    let at_switch = checksums(&replica, &[61, 62]);
     // the archiver is streaming from the primary, not the replica
     wait_for(
         "the first transactions archived",
@@ -242,6 +271,21 @@ fn follows_the_promoted_replica_by_gtid() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    // restored across the switch into fresh servers: the whole archive gives the promoted
+    // server's tables, and a stop at the old primary's last transaction its state then
+    let all = restore_into(&archive, &[]);
+    assert_eq!(
+        checksums(&all, &[61, 62, 63, 64]),
+        checksums(&replica, &[61, 62, 63, 64])
+    );
+    assert_eq!(all.gtid_binlog_pos().unwrap(), replica_end);
+    let before = restore_into(&archive, &["--stop-gtid", &primary_end]);
+    assert_eq!(checksums(&before, &[61, 62]), at_switch);
+    assert!(before
+        .sql_value("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'bv_w63'")
+        .unwrap()
+        .is_some_and(|n| n == "0"));
+
     // a timeline that disagrees with the directories is a problem verify reports
     let good = std::fs::read_to_string(archive.join("timeline.json")).unwrap();
     let mut bad: serde_json::Value = serde_json::from_str(&good).unwrap();

@@ -358,6 +358,37 @@ impl MariaDb {
             .map_err(|e| anyhow!("mariadb client output is not UTF-8: {e}"))
     }
 
+    /// Feeds a SQL script (a restore's output, a dump) to the `mariadb` client as root, in
+    /// `--binary-mode` (bytes as they are, no client commands) with LOCAL INFILE allowed.
+    pub fn apply_sql(&self, sql: &[u8]) -> anyhow::Result<()> {
+        let mut child = self
+            .client()
+            .args(["--binary-mode", "--local-infile=1"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .context("run the mariadb client")?;
+        let mut stdin = child.stdin.take().ok_or_else(|| anyhow!("no stdin pipe"))?;
+        let data = sql.to_vec();
+        let writer = std::thread::spawn(move || stdin.write_all(&data));
+        let out = child
+            .wait_with_output()
+            .context("wait for the mariadb client")?;
+        let written = writer
+            .join()
+            .map_err(|_| anyhow!("stdin writer thread panicked"))?;
+        if !out.status.success() {
+            bail!(
+                "mariadb client on port {} failed ({}): {}",
+                self.port,
+                out.status,
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        written.context("write SQL to the mariadb client")
+    }
+
     /// Like [`sql`](Self::sql) but split into rows and columns, with the batch-mode escapes
     /// (`\t`, `\n`, `\\`, `\0`) undone. NULL is the string `"NULL"`.
     pub fn sql_rows(&self, sql: &str) -> anyhow::Result<Vec<Vec<String>>> {
