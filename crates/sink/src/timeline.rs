@@ -42,11 +42,13 @@ pub struct Segment {
     /// The server directory (`server-2`), relative to the archive root.
     pub server_dir: String,
     /// The server's `server_id`.
+    #[serde(default)]
     pub server_id: u32,
     /// MySQL `server_uuid`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_uuid: Option<String>,
     /// `host:port` it was reached at.
+    #[serde(default)]
     pub source: String,
     /// Where the segment begins in the server's binlog (`None`: at the start of what the
     /// directory holds).
@@ -66,6 +68,7 @@ pub struct Segment {
     /// The archive's GTID position at the end (the last transaction of the segment).
     pub end_gtid: Option<String>,
     /// When the segment began (Unix seconds).
+    #[serde(default)]
     pub began_at: u64,
     /// When it ended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -78,17 +81,23 @@ pub struct Divergence {
     /// The directory the server would have had.
     pub server_dir: String,
     /// Its `server_id`.
+    #[serde(default)]
     pub server_id: u32,
     /// `host:port`.
+    #[serde(default)]
     pub source: String,
     /// When it was found (Unix seconds).
+    #[serde(default)]
     pub detected_at: u64,
     /// Archived transactions the server lacks.
+    #[serde(default)]
     pub missing: Vec<String>,
     /// Transactions of the server the archive's history never had, before the point where
     /// it would have taken over.
+    #[serde(default)]
     pub errant: Vec<String>,
     /// The whole report, as printed.
+    #[serde(default)]
     pub report: String,
 }
 
