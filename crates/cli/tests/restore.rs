@@ -107,6 +107,11 @@ INSERT INTO acc (name, bal, r, created) VALUES ('rand2', 3, RAND() * 1000, SYSDA
 SET SESSION auto_increment_increment = 5, auto_increment_offset = 3;
 INSERT INTO acc (name, bal, created) VALUES ('inc1', 4, NOW()), ('inc2', 5, NOW());
 SET SESSION auto_increment_increment = 1, auto_increment_offset = 1;
+INSERT INTO acc (name, bal, created) VALUES ('inc back a', 4, NOW()), ('inc back b', 4, NOW());
+SET SESSION lc_time_names = 'de_DE';
+INSERT INTO acc (name, bal, created) VALUES (DATE_FORMAT('2026-03-02', '%W %M'), 4, NOW());
+SET SESSION lc_time_names = DEFAULT;
+INSERT INTO acc (name, bal, created) VALUES (DATE_FORMAT('2026-03-02', '%W %M'), 4, NOW());
 CALL add_acc('from proc', 6.5);
 INSERT INTO acc (name, bal, r, created) VALUES ('func', f_double(21), 0, NOW());
 CREATE TEMPORARY TABLE tmp_ids (id INT PRIMARY KEY);
