@@ -649,6 +649,18 @@ fn dry_run_plans_and_refusals() {
         2,
         "never received",
     );
+    // GTIDs before the archive's first one: a gap
+    refused(
+        &restore(&[
+            "--archive",
+            holed.to_str().unwrap(),
+            "--start-gtid",
+            "0-1-3",
+            "--dry-run",
+        ]),
+        2,
+        "are missing",
+    );
     let out = restore(&["--archive", holed.to_str().unwrap(), "--dry-run"]);
     assert!(
         out.status.success(),
