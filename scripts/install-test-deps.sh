@@ -1,13 +1,13 @@
 #!/bin/sh
 # install-test-deps.sh - install what binvault's tests and testdata/generate.sh need on a fresh Debian/Ubuntu
 # machine: the MariaDB server and client tools (mariadbd, mariadb-install-db, mariadb, mariadb-admin,
-# mariadb-binlog = the decoding oracle of crates/cli/tests/oracle.rs) plus gzip.
+# mariadb-binlog = the decoding oracle of crates/cli/tests/oracle.rs, mariadb-dump for the restore tests) plus gzip.
 # Idempotent: does nothing when the tools are already there. Needs root (or sudo) to install.
 # Does not start the system MariaDB service (tests run their own servers on free loopback ports).
 set -eu
 
 missing=""
-for tool in mariadbd mariadb-install-db mariadb mariadb-admin mariadb-binlog; do
+for tool in mariadbd mariadb-install-db mariadb mariadb-admin mariadb-binlog mariadb-dump; do
     command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || missing="$missing $tool"
 done
 command -v gzip >/dev/null 2>&1 || missing="$missing gzip"

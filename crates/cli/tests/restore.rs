@@ -107,6 +107,11 @@ INSERT INTO acc (name, bal, r, created) VALUES ('rand2', 3, RAND() * 1000, SYSDA
 SET SESSION auto_increment_increment = 5, auto_increment_offset = 3;
 INSERT INTO acc (name, bal, created) VALUES ('inc1', 4, NOW()), ('inc2', 5, NOW());
 SET SESSION auto_increment_increment = 1, auto_increment_offset = 1;
+INSERT INTO acc (name, bal, created) VALUES ('inc back a', 4, NOW()), ('inc back b', 4, NOW());
+SET SESSION lc_time_names = 'de_DE';
+INSERT INTO acc (name, bal, created) VALUES (DATE_FORMAT('2026-03-02', '%W %M'), 4, NOW());
+SET SESSION lc_time_names = DEFAULT;
+INSERT INTO acc (name, bal, created) VALUES (DATE_FORMAT('2026-03-02', '%W %M'), 4, NOW());
 CALL add_acc('from proc', 6.5);
 INSERT INTO acc (name, bal, r, created) VALUES ('func', f_double(21), 0, NOW());
 CREATE TEMPORARY TABLE tmp_ids (id INT PRIMARY KEY);
@@ -644,6 +649,18 @@ fn dry_run_plans_and_refusals() {
         2,
         "never received",
     );
+    // GTIDs before the archive's first one: a gap
+    refused(
+        &restore(&[
+            "--archive",
+            holed.to_str().unwrap(),
+            "--start-gtid",
+            "0-1-3",
+            "--dry-run",
+        ]),
+        2,
+        "are missing",
+    );
     let out = restore(&["--archive", holed.to_str().unwrap(), "--dry-run"]);
     assert!(
         out.status.success(),
@@ -817,6 +834,42 @@ fn apply_executes_the_restore_on_a_target() {
     assert!(!err.contains("S3cret"), "the password leaked: {err}");
     assert_point(&t, p2, "--apply to P2");
 
+    // the target refuses a transaction half-way (a row the replay deletes is gone): exit 1,
+    // and the error says where to resume
+    t.sql("SET SESSION sql_log_bin = 0; DELETE FROM rt.acc WHERE id = 3;")
+        .unwrap();
+    let out = Command::new(bin())
+        .arg("restore")
+        .arg("--archive")
+        .arg(&f.archive)
+        .args(["--start-gtid", &p2.gtid])
+        .arg("--apply")
+        .arg(format!("mysql://restorer@127.0.0.1:{}", t.port()))
+        .args(["--tls-mode", "disabled"])
+        .env("BINVAULT_PASSWORD", "S3cret:pw")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let hint = err
+        .split("resume with --start-position ")
+        .nth(1)
+        .and_then(|r| r.split(')').next())
+        .unwrap_or_else(|| panic!("no resume hint in: {err}"));
+    assert!(hint.starts_with("server-1/"), "{hint}");
+    let out = restore(&[
+        "--archive",
+        f.archive.to_str().unwrap(),
+        "--start-position",
+        hint,
+        "--dry-run",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
     // a wrong password: exit 1, nothing applied
     let out = Command::new(bin())
         .arg("restore")
@@ -834,7 +887,12 @@ fn apply_executes_the_restore_on_a_target() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_point(&t, p2, "after a refused login");
+    assert_eq!(
+        t.sql_value("SELECT COUNT(*) FROM rt.acc WHERE id = 3")
+            .unwrap()
+            .as_deref(),
+        Some("0")
+    );
 }
 
 fn expected_file(p: &Point, path: &Path, tamper: bool) {
@@ -1050,4 +1108,62 @@ fn testdata_restore_equals_mariadb_binlog() {
     assert_eq!(ours, theirs);
     assert_eq!(our_errors, their_errors);
     assert!(our_errors.len() <= 1, "{our_errors:?}");
+}
+
+/// GTID starts and stops per replication domain on the repository's testdata (domains 0 and
+/// 1), without a server: the statements skip exactly what the start position holds.
+#[test]
+fn start_and_stop_gtid_per_domain() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/crc32-full");
+    let dir = tempfile::tempdir().unwrap();
+    let server = dir.path().join("archive/server-1");
+    std::fs::create_dir_all(&server).unwrap();
+    // the first three files (GTIDs 0-1-1..127, 0-77-94, 1-1-1): the fourth is 72 MB
+    for n in [
+        "mariadb-bin.000001",
+        "mariadb-bin.000002",
+        "mariadb-bin.000003",
+    ] {
+        std::fs::copy(src.join(n), server.join(n)).unwrap();
+    }
+    let gtids = |args: &[&str]| -> Vec<(u32, u64)> {
+        let mut all = vec!["--archive", server.parent().unwrap().to_str().unwrap()];
+        all.extend_from_slice(args);
+        // --skip-verify: the third file's ROTATE names a file left out
+        all.extend_from_slice(&[
+            "--local-load",
+            dir.path().to_str().unwrap(),
+            "--skip-verify",
+        ]);
+        let out = restore(&all);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut domain = 0u32;
+        let mut out_gtids = Vec::new();
+        for part in String::from_utf8_lossy(&out.stdout).split(['\n', ',', ' ']) {
+            if let Some(d) = part.strip_prefix("@@session.gtid_domain_id=") {
+                domain = d.parse().unwrap();
+            } else if let Some(q) = part.strip_prefix("@@session.gtid_seq_no=") {
+                out_gtids.push((domain, q.parse().unwrap()));
+            }
+        }
+        out_gtids
+    };
+    let all = gtids(&[]);
+    assert_eq!(all.iter().filter(|g| g.0 == 0).count(), 127, "{all:?}");
+    assert_eq!(all.iter().filter(|g| g.0 == 1).count(), 1);
+    let after = gtids(&["--start-gtid", "0-1-100,1-1-1"]);
+    assert_eq!(after.first(), Some(&(0, 101)));
+    assert_eq!(after.len(), 27, "{after:?}");
+    assert!(after.iter().all(|g| g.0 == 0 && g.1 > 100));
+    // domain 1 not in the start position: its transaction is replayed
+    let d0 = gtids(&["--start-gtid", "0-1-100"]);
+    assert_eq!(d0.len(), 28);
+    assert!(d0.contains(&(1, 1)));
+    let until = gtids(&["--start-gtid", "0-1-100,1-1-1", "--stop-gtid", "0-1-120"]);
+    assert_eq!(until.last(), Some(&(0, 120)));
+    assert_eq!(until.len(), 20);
 }

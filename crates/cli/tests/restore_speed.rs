@@ -152,94 +152,86 @@ fn restore_speed_against_mariadb_binlog() {
         theirs_len as f64 / 1e6
     );
 
-    // applied through the mariadb client
-    let target = fresh_target();
-    let mut ours = Command::new(env!("CARGO_BIN_EXE_binvault"));
-    ours.arg("restore")
-        .arg("--archive")
-        .arg(&archive)
-        .arg("--local-load")
-        .arg(&loads);
-    let ours_pipe = pipe(ours, &target, false);
-    assert_eq!(sums(&target, &dbs), want, "binvault restore | mariadb");
-    drop(target);
-
-    let target = fresh_target();
-    let mut ours = Command::new(env!("CARGO_BIN_EXE_binvault"));
-    ours.arg("restore")
-        .arg("--archive")
-        .arg(&archive)
-        .arg("--local-load")
-        .arg(&loads);
-    let ours_tcp = pipe(ours, &target, true);
-    assert_eq!(
-        sums(&target, &dbs),
-        want,
-        "binvault restore | mariadb over TCP"
-    );
-    drop(target);
-
-    let target = fresh_target();
-    let mut theirs = Command::new("mariadb-binlog");
-    theirs
-        .arg(format!("--local-load={}", loads.display()))
-        .args(&files);
-    let theirs_pipe = pipe(theirs, &target, false);
-    assert_eq!(sums(&target, &dbs), want, "mariadb-binlog | mariadb");
-    drop(target);
-
-    let target = fresh_target();
-    let mut theirs = Command::new("mariadb-binlog");
-    theirs
-        .arg(format!("--local-load={}", loads.display()))
-        .args(&files);
-    let theirs_tcp = pipe(theirs, &target, true);
-    assert_eq!(
-        sums(&target, &dbs),
-        want,
-        "mariadb-binlog | mariadb over TCP"
-    );
-    drop(target);
-
-    // applied by binvault itself
-    let target = fresh_target();
-    let t = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_binvault"))
-        .arg("restore")
-        .arg("--archive")
-        .arg(&archive)
-        .arg("--apply")
-        .arg(format!("mysql://root@127.0.0.1:{}", target.port()))
-        .args(["--tls-mode", "disabled"])
-        .output()
-        .unwrap();
-    let apply = t.elapsed();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    eprint!("{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(sums(&target, &dbs), want, "binvault restore --apply");
-
-    let rate = |d: Duration| bytes as f64 / 1e6 / d.as_secs_f64();
+    // applied, each way in turn, several rounds (this VM's speed drifts: the order rotates)
+    let rounds: usize = std::env::var("BINVAULT_SPEED_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let ways = [
+        "binvault restore | mariadb (socket)",
+        "mariadb-binlog | mariadb (socket)",
+        "binvault restore | mariadb (TCP)",
+        "mariadb-binlog | mariadb (TCP)",
+        "binvault restore --apply (TCP)",
+    ];
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); ways.len()];
+    for round in 0..rounds {
+        for k in 0..ways.len() {
+            let way = (k + round) % ways.len();
+            let target = fresh_target();
+            let ours = || {
+                let mut c = Command::new(env!("CARGO_BIN_EXE_binvault"));
+                c.arg("restore")
+                    .arg("--archive")
+                    .arg(&archive)
+                    .arg("--local-load")
+                    .arg(&loads);
+                c
+            };
+            let theirs = || {
+                let mut c = Command::new("mariadb-binlog");
+                c.arg(format!("--local-load={}", loads.display()))
+                    .args(&files);
+                c
+            };
+            let d = match way {
+                0 => pipe(ours(), &target, false),
+                1 => pipe(theirs(), &target, false),
+                2 => pipe(ours(), &target, true),
+                3 => pipe(theirs(), &target, true),
+                _ => {
+                    let t = Instant::now();
+                    let out = Command::new(env!("CARGO_BIN_EXE_binvault"))
+                        .arg("restore")
+                        .arg("--archive")
+                        .arg(&archive)
+                        .arg("--apply")
+                        .arg(format!("mysql://root@127.0.0.1:{}", target.port()))
+                        .args(["--tls-mode", "disabled"])
+                        .output()
+                        .unwrap();
+                    assert!(
+                        out.status.success(),
+                        "{}",
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                    t.elapsed()
+                }
+            };
+            assert_eq!(sums(&target, &dbs), want, "{}", ways[way]);
+            eprintln!("round {round}: {}: {:.2} s", ways[way], d.as_secs_f64());
+            times[way].push(d.as_secs_f64());
+        }
+    }
+    let tx: f64 = transactions
+        .rsplit('-')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0.0);
     eprintln!(
-        "applied over the unix socket: binvault restore | mariadb {:.2} s ({:.1} MB/s of binlog), \
-         mariadb-binlog | mariadb {:.2} s ({:.1} MB/s)",
-        ours_pipe.as_secs_f64(),
-        rate(ours_pipe),
-        theirs_pipe.as_secs_f64(),
-        rate(theirs_pipe),
+        "{:.1} MB of binlog, {tx} transactions; median (min..max) of {rounds} rounds:",
+        bytes as f64 / 1e6
     );
-    eprintln!(
-        "applied over TCP: binvault restore | mariadb {:.2} s ({:.1} MB/s), mariadb-binlog | mariadb \
-         {:.2} s ({:.1} MB/s), binvault restore --apply {:.2} s ({:.1} MB/s)",
-        ours_tcp.as_secs_f64(),
-        rate(ours_tcp),
-        theirs_tcp.as_secs_f64(),
-        rate(theirs_tcp),
-        apply.as_secs_f64(),
-        rate(apply)
-    );
+    for (way, t) in ways.iter().zip(&mut times) {
+        t.sort_by(f64::total_cmp);
+        let med = t[t.len() / 2];
+        eprintln!(
+            "  {way:<38} {med:6.2} s ({:.2}..{:.2})  {:5.1} MB/s  {:6.0} transactions/s",
+            t[0],
+            t[t.len() - 1],
+            bytes as f64 / 1e6 / med,
+            tx / med
+        );
+    }
     let _ = std::io::stderr().flush();
 }

@@ -216,14 +216,40 @@ impl StopGtid {
     }
 }
 
-/// Replays the plan into `sink`.
+/// Replays the plan into `sink`. When the target refuses a statement, the error says where
+/// the last transaction applied ends, to resume from there with `--start-position`.
 pub fn replay(plan: &Plan, sink: &mut dyn Sink) -> Result<Summary> {
-    let mut writer = SqlWriter::new();
-    writer.begin(sink)?;
     let mut summary = Summary {
         stopped_by: "end".into(),
         ..Summary::default()
     };
+    match replay_into(plan, sink, &mut summary) {
+        Ok(()) => Ok(summary),
+        Err(Error::Target { context, source }) => Err(Error::Target {
+            context: if summary.end.is_empty() {
+                format!("{context} (no transaction was applied)")
+            } else {
+                format!(
+                    "{context} (the last transaction applied ends at {}{}: resume with \
+                     --start-position {})",
+                    summary.end,
+                    if summary.last_gtid.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", GTID {}", summary.last_gtid)
+                    },
+                    summary.end
+                )
+            },
+            source,
+        }),
+        Err(e) => Err(e),
+    }
+}
+
+fn replay_into(plan: &Plan, sink: &mut dyn Sink, summary: &mut Summary) -> Result<()> {
+    let mut writer = SqlWriter::new();
+    writer.begin(sink)?;
     let mut stop_gtid = plan.stop_gtid.as_ref().map(StopGtid::new);
     let mut bytes_before = 0u64;
     'ranges: for range in &plan.ranges {
@@ -329,6 +355,5 @@ pub fn replay(plan: &Plan, sink: &mut dyn Sink) -> Result<Summary> {
         summary.bytes = bytes_before;
     }
     writer.finish(sink)?;
-    sink.end_of_transaction()?;
-    Ok(summary)
+    sink.end_of_transaction()
 }

@@ -496,12 +496,14 @@ impl SqlWriter {
         let mut micros = None;
         let mut charset = None;
         let mut tz = None;
-        let mut lc = None;
         let mut cdb = None;
         let mut flags2 = None;
         let mut sql_mode = None;
-        let mut ai = None;
         let mut edt = None;
+        // MariaDB and MySQL leave these out when they have their default value: absent means
+        // auto_increment 1/1, lc_time_names 0 (en_US) and collation_database DEFAULT
+        let mut ai = Some((1, 1));
+        let mut lc = Some(0);
         for v in q.status_vars() {
             let v = v.map_err(|e| WriteError::Unsupported(format!("status variables: {e}")))?;
             match v {
