@@ -89,6 +89,9 @@ struct Session {
     gtid_domain: Option<u32>,
     server_id: Option<u32>,
     explicit_defaults: Option<u8>,
+    /// MySQL 8: default_collation_for_utf8mb4, sql_require_primary_key,
+    /// default_table_encryption.
+    mysql8: (Option<u16>, Option<u8>, Option<u8>),
 }
 
 /// Writes statements for events, keeping the session state.
@@ -500,6 +503,7 @@ impl SqlWriter {
         let mut flags2 = None;
         let mut sql_mode = None;
         let mut edt = None;
+        let mut mysql8: (Option<u16>, Option<u8>, Option<u8>) = (None, None, None);
         // MariaDB and MySQL leave these out when they have their default value: absent means
         // auto_increment 1/1, lc_time_names 0 (en_US) and collation_database DEFAULT
         let mut ai = Some((1, 1));
@@ -520,6 +524,9 @@ impl SqlWriter {
                 StatusVar::CharsetDatabase(c) => cdb = Some(c),
                 StatusVar::Microseconds(u) | StatusVar::Hrnow(u) => micros = Some(u),
                 StatusVar::ExplicitDefaultsForTimestamp(x) => edt = Some(x),
+                StatusVar::DefaultCollationForUtf8mb4(c) => mysql8.0 = Some(c),
+                StatusVar::SqlRequirePrimaryKey(x) => mysql8.1 = Some(x),
+                StatusVar::DefaultTableEncryption(x) => mysql8.2 = Some(x),
                 _ => {}
             }
         }
@@ -573,6 +580,26 @@ impl SqlWriter {
                 });
                 self.session.flags2 = Some(f);
             }
+        }
+        // MySQL 8's session variables, when the event carries them
+        let known = self.session.mysql8;
+        if let Some(c) = mysql8.0.filter(|&c| known.0 != Some(c)) {
+            self.set(|b| {
+                let _ = write!(b, "@@session.default_collation_for_utf8mb4={c}");
+            });
+            self.session.mysql8.0 = Some(c);
+        }
+        if let Some(x) = mysql8.1.filter(|&x| known.1 != Some(x)) {
+            self.set(|b| {
+                let _ = write!(b, "@@session.sql_require_primary_key={x}");
+            });
+            self.session.mysql8.1 = Some(x);
+        }
+        if let Some(x) = mysql8.2.filter(|&x| known.2 != Some(x)) {
+            self.set(|b| {
+                let _ = write!(b, "@@session.default_table_encryption={x}");
+            });
+            self.session.mysql8.2 = Some(x);
         }
         if let Some(x) = edt {
             if self.session.explicit_defaults != Some(x) {
