@@ -204,7 +204,14 @@ impl TxnTracker {
                 committed: None,
             };
         }
-        if is_word(query, "COMMIT") || is_word(query, "ROLLBACK") || open.statement_ends {
+        // MariaDB writes an XA transaction's completion as its own group: a GTID, then
+        // `XA COMMIT 'xid'` (or ROLLBACK), which ends it as COMMIT would
+        if is_word(query, "COMMIT")
+            || is_word(query, "ROLLBACK")
+            || starts_with_ci(query, "XA COMMIT")
+            || starts_with_ci(query, "XA ROLLBACK")
+            || open.statement_ends
+        {
             return self.end();
         }
         Step {

@@ -712,3 +712,29 @@ fn interrupted_compression_is_resolved_on_open() {
     assert!(err.is_err());
     assert!(dir.path().join(name).exists() && !dir.path().join(&gz_name).exists());
 }
+
+/// Every GTID group is one transaction, including MariaDB's XA completion groups (a GTID,
+/// then `XA COMMIT 'xid'`), which the testdata files hold.
+#[test]
+fn every_gtid_group_is_one_transaction() {
+    for rel in [
+        "crc32-full/mariadb-bin.000001",
+        "crc32-full/mariadb-bin.000002",
+        "crc32-nometa/mariadb-bin.000001",
+        "none-minimal/mariadb-bin.000001",
+    ] {
+        let path = testdata(rel);
+        let data = std::fs::read(&path).unwrap();
+        let gtid_events = events(&data)
+            .iter()
+            .filter(|(_, raw)| raw[4] == 162) // MariaDB GTID_EVENT
+            .count() as u64;
+        let s = binvault_sink::scan::scan_file(&path, "f", &[], 1 << 20).unwrap();
+        assert!(s.damage.is_none(), "{rel}");
+        assert_eq!(s.entry.transactions, gtid_events, "{rel}");
+        assert!(
+            data.windows(9).any(|w| w == b"XA COMMIT"),
+            "{rel} has no XA COMMIT"
+        );
+    }
+}
