@@ -332,25 +332,7 @@ fn reset_target(t: &MariaDb, f: &Fixture) {
 
 /// Feeds SQL to the target's `mariadb` client as a restore would.
 fn pipe_into(t: &MariaDb, sql: &[u8]) {
-    let mut child = t
-        .client()
-        .args(["--binary-mode", "--local-infile=1"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let data = sql.to_vec();
-    let w = std::thread::spawn(move || stdin.write_all(&data));
-    let out = child.wait_with_output().unwrap();
-    let written = w.join().unwrap();
-    assert!(
-        out.status.success(),
-        "mariadb client failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    written.unwrap();
+    t.apply_sql(sql).unwrap();
 }
 
 fn restore(args: &[&str]) -> Output {

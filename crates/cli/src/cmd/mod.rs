@@ -3,6 +3,7 @@
 pub mod drill;
 pub mod failover;
 pub mod inspect;
+pub mod login;
 pub mod restore;
 pub mod status;
 pub mod stream;

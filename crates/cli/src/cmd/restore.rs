@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use binvault_protocol::driver::{ConnectOptions, Password, TlsMode, TlsOptions};
+use binvault_protocol::driver::ConnectOptions;
 use binvault_restore::apply::ApplySink;
 use binvault_restore::time::{format_utc, parse_datetime};
 use binvault_restore::{
@@ -204,22 +204,12 @@ fn print_plan(args: &Args, plan: &Plan) -> Result<()> {
 }
 
 pub fn connect_options(args: &TargetArgs, url: &str) -> Result<ConnectOptions> {
-    let mut opts = ConnectOptions::from_url(url)?;
-    if let Some(path) = &args.password_file {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the password file {}", path.display()))?;
-        opts.password = Password::new(text.lines().next().unwrap_or("").as_bytes().to_vec());
-    } else if opts.password.is_empty() {
-        if let Some(pw) = std::env::var_os("BINVAULT_PASSWORD") {
-            opts.password = Password::new(pw.into_encoded_bytes());
-        }
-    }
-    let mode: TlsMode = args.tls_mode.parse()?;
-    opts.tls = TlsOptions {
-        mode,
-        ca_file: args.tls_ca.clone(),
-        server_name: None,
-    };
+    let mut opts = super::login::connect_options(
+        url,
+        args.password_file.as_deref(),
+        &args.tls_mode,
+        args.tls_ca.as_ref(),
+    )?;
     opts.read_timeout = std::time::Duration::from_secs(3600);
     Ok(opts)
 }

@@ -11,8 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use binvault_protocol::binlog::{StreamItem, FORMAT_DESCRIPTION_EVENT};
 use binvault_protocol::driver::{
-    ConnectOptions, Connection, Flavor, Password, ReplicaOptions, SourceInfo, StartPosition,
-    TlsMode, TlsOptions,
+    ConnectOptions, Connection, Flavor, ReplicaOptions, SourceInfo, StartPosition,
 };
 use binvault_protocol::gtid::{MariadbGtidList, MysqlGtidSet};
 use binvault_sink::{Archive, SinkOptions, SyncPolicy};
@@ -176,22 +175,12 @@ fn connect_options(args: &Args) -> Result<Vec<ConnectOptions>> {
 }
 
 fn one_connect_options(args: &Args, source: &str) -> Result<ConnectOptions> {
-    let mut opts = ConnectOptions::from_url(source)?;
-    if let Some(path) = &args.password_file {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the password file {}", path.display()))?;
-        opts.password = Password::new(text.lines().next().unwrap_or("").as_bytes().to_vec());
-    } else if opts.password.is_empty() {
-        if let Some(pw) = std::env::var_os("BINVAULT_PASSWORD") {
-            opts.password = Password::new(pw.into_encoded_bytes());
-        }
-    }
-    let mode: TlsMode = args.tls_mode.parse()?;
-    opts.tls = TlsOptions {
-        mode,
-        ca_file: args.tls_ca.clone(),
-        server_name: None,
-    };
+    let mut opts = super::login::connect_options(
+        source,
+        args.password_file.as_deref(),
+        &args.tls_mode,
+        args.tls_ca.as_ref(),
+    )?;
     if let Some(path) = &args.server_public_key {
         opts.server_public_key = Some(
             std::fs::read(path)
