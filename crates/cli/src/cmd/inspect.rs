@@ -1,5 +1,6 @@
 //! `binvault inspect [--format text|json] FILE...`: decode binlog files.
 
+use super::Format;
 use crate::render::{JsonRenderer, Renderer, TextRenderer};
 use anyhow::Context;
 use binvault_parser::BinlogReader;
@@ -8,19 +9,10 @@ use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// For people, like `mysqlbinlog --verbose`.
-    Text,
-    /// One JSON object per event per line.
-    Json,
-}
-
 /// Arguments of `inspect`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Output format.
+    /// Output format: text (like `mysqlbinlog --verbose`) or json (one object per event per line).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Do not verify CRC32 checksums.

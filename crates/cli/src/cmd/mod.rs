@@ -8,3 +8,12 @@ pub mod restore;
 pub mod status;
 pub mod stream;
 pub mod verify;
+
+/// `--format` of the commands that print for people or as JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// For people.
+    Text,
+    /// JSON (the command's help says its shape).
+    Json,
+}

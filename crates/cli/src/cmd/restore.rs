@@ -6,6 +6,7 @@
 //! failing verify, a diverged server directory) or an archived event cannot be restored;
 //! 1 bad usage, an I/O error, or the target server refused a statement.
 
+use super::Format;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -19,15 +20,6 @@ use binvault_restore::{
     plan, replay, FilePos, GtidSpec, Plan, Progress, Request, Sink, Start, Stop, Summary, TextSink,
 };
 use indicatif::{ProgressBar, ProgressStyle};
-
-/// Output format of `--dry-run`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// For people.
-    Text,
-    /// One JSON object.
-    Json,
-}
 
 /// The archive and the range: shared by `restore` and `drill`.
 #[derive(Debug, clap::Args)]
@@ -71,7 +63,7 @@ pub struct Args {
     /// cover the range.
     #[arg(long)]
     pub dry_run: bool,
-    /// Output format of --dry-run.
+    /// Output format of --dry-run: text or json (one object).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Execute the restore on this server (`mysql://USER@HOST:PORT`) instead of printing SQL.

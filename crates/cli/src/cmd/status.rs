@@ -7,6 +7,7 @@
 //! Exit codes: 0 success (even when the index had to be replaced by a scan: that is
 //! reported); 1 bad usage or an I/O error.
 
+use super::Format;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,22 +17,13 @@ use binvault_sink::status::{server_dirs, server_status, ServerStatus, Source};
 use binvault_sink::timeline::Timeline;
 use serde_json::{json, Value};
 
-/// Output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// A table per server directory.
-    Text,
-    /// One JSON object.
-    Json,
-}
-
 /// Arguments of `binvault status`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The archive directory (as given to `binvault stream`), or one server directory in it.
     #[arg(long, value_name = "DIR")]
     archive: PathBuf,
-    /// Output format.
+    /// Output format: text (a table per server directory) or json (one object).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
 }

@@ -5,6 +5,7 @@
 //! of order, ...), reported with its file and offset; 1 bad usage or an I/O error (the
 //! directory does not exist, a file cannot be read).
 
+use super::Format;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,22 +14,14 @@ use anyhow::Result;
 use binvault_sink::verify::{verify_archive_with, Progress, VerifyOptions, VerifyReport};
 use indicatif::{ProgressBar, ProgressStyle};
 
-/// Output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// A line per file, with the first problem and notes under it.
-    Text,
-    /// The whole report as one JSON object.
-    Json,
-}
-
 /// Arguments of `binvault verify`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The archive directory (as given to `binvault stream`), or one server directory in it.
     #[arg(long, value_name = "DIR")]
     archive: PathBuf,
-    /// Output format.
+    /// Output format: text (a line per file, with the first problem and notes under it) or
+    /// json (the whole report as one object).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
     /// The source runs with gtid_strict_mode=OFF: MariaDB GTIDs out of order, repeated or
