@@ -405,9 +405,9 @@ impl Session<'_> {
             w.current = Some(source.clone());
         }
         // the timeline: a first segment, the same server again, or a switch
-        let mut switch_start = None;
-        let mut just_switched = false;
-        match self.timeline.current().cloned() {
+        // `segment_start`: where this server's segment begins (used while its directory
+        // holds nothing of it); `switched`: it begins there now, whatever the directory holds
+        let (segment_start, switched) = match self.timeline.current().cloned() {
             None => {
                 self.timeline.segments.push(Segment::new(
                     &dir_name,
@@ -416,20 +416,22 @@ impl Session<'_> {
                     &source,
                 ));
                 self.timeline.save(&self.root)?;
+                (None, false)
             }
             Some(seg) if failover::same_server(&seg, &info) => {
-                if let (Some(file), Some(offset)) = (&seg.start_file, seg.start_offset) {
-                    switch_start = Some(StartPosition::File {
-                        name: file.clone(),
-                        position: offset,
-                    });
-                }
+                let start = seg
+                    .start_file
+                    .clone()
+                    .zip(seg.start_offset)
+                    .map(|(name, position)| StartPosition::File { name, position });
+                (start, false)
             }
             Some(seg) => {
-                switch_start = self.switch(&seg, opts, &info, &dir_name, &identity).await?;
-                just_switched = switch_start.is_some();
+                let start = self.switch(&seg, opts, &info, &dir_name, &identity).await?;
+                let switched = start.is_some();
+                (start, switched)
             }
-        }
+        };
         if self.archive.as_ref().is_none_or(|a| a.dir() != dir) {
             if let Some(old) = self.archive.take() {
                 old.close()?;
@@ -448,24 +450,26 @@ impl Session<'_> {
         };
         // an interrupted stream may have left half a transaction: cut it, resume before it
         archive.rewind_to_boundary()?;
-        let start = match archive.resume_point() {
-            _ if just_switched => switch_start.clone().unwrap_or(StartPosition::Oldest),
-            Some(p) => {
+        let resume = if switched {
+            None
+        } else {
+            archive.resume_point()
+        };
+        let resuming = resume.is_some();
+        let start = match (resume, segment_start) {
+            (Some(p), _) => {
                 if self.args.start.is_some() || self.args.start_gtid.is_some() {
                     info!("the archive already holds data: --start/--start-gtid ignored, resuming after it");
                 }
                 StartPosition::File { name: p.file, position: p.offset }
             }
-            None if switch_start.is_some() => switch_start.clone().unwrap_or(StartPosition::Oldest),
-            None if self.args.from_now => match conn.binlog_status(&info).await? {
+            (None, Some(start)) => start,
+            (None, None) if self.args.from_now => match conn.binlog_status(&info).await? {
                 Some((name, position)) => StartPosition::File { name, position },
                 None => bail!("--from-now: the source reports no binlog position (SHOW MASTER STATUS is empty)"),
             },
-            None => requested_start(self.args)?.unwrap_or(StartPosition::Oldest),
+            (None, None) => requested_start(self.args)?.unwrap_or(StartPosition::Oldest),
         };
-        let resuming = !just_switched
-            && matches!(&start, StartPosition::File { .. })
-            && archive.resume_point().is_some();
         let replica = ReplicaOptions {
             server_id: self.args.server_id,
             start,
