@@ -86,6 +86,12 @@ fn gtids(paths: &[&Path]) -> Vec<String> {
         .collect()
 }
 
+/// The GTIDs of a server's own binlog files, in order.
+fn server_gtids(server: &MariaDb) -> Vec<String> {
+    let files = server.binlog_files().unwrap();
+    gtids(&files.iter().map(|p| p.as_path()).collect::<Vec<_>>())
+}
+
 fn timeline(archive: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(archive.join("timeline.json")).unwrap()).unwrap()
 }
@@ -238,14 +244,7 @@ fn follows_the_promoted_replica_by_gtid() {
 
     // the archive's transactions, in order, are exactly the promoted server's history (its
     // binlog holds the primary's transactions, replicated, and then its own)
-    let expected = gtids(
-        &replica
-            .binlog_files()
-            .unwrap()
-            .iter()
-            .map(|p| p.as_path())
-            .collect::<Vec<_>>(),
-    );
+    let expected = server_gtids(&replica);
     let archived = gtids(&[&archive.join("server-1"), &archive.join("server-2")]);
     assert!(expected.len() > 300, "{}", expected.len());
     assert_eq!(
@@ -482,14 +481,7 @@ fn follows_a_planned_switchover() {
     let segs = t["segments"].as_array().unwrap();
     assert_eq!(segs.len(), 2, "{t:#}");
     assert_eq!(segs[0]["end_gtid"].as_str().unwrap(), primary_end, "{t:#}");
-    let expected = gtids(
-        &replica
-            .binlog_files()
-            .unwrap()
-            .iter()
-            .map(|p| p.as_path())
-            .collect::<Vec<_>>(),
-    );
+    let expected = server_gtids(&replica);
     let archived = gtids(&[&archive.join("server-1"), &archive.join("server-2")]);
     assert_eq!(archived, expected);
     assert!(
