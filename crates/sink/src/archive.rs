@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use tracing::{info, warn};
 
 use crate::error::{io, Error, Result};
-use crate::fs::{atomic_write, create_dir, open_rw, sync_dir, FileIo, OsFileIo};
+use crate::fs::{create_dir, open_rw, sync_dir, FileIo, OsFileIo};
 use crate::gtid::GtidTracker;
 use crate::index::{Checkpoint, FileEntry, Index, INDEX_FILE};
 use crate::scan::{classify, gtid_text, scan, track, Damage, MAGIC, MAX_EVENT_SIZE};
@@ -201,10 +201,6 @@ pub struct Archive {
     state_stale: bool,
     /// Sealed files being gzipped on background threads.
     compressing: Vec<(String, std::thread::JoinHandle<Result<()>>)>,
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// Holes larger than this are not hashed while streaming (the seal reads the file instead):
@@ -972,7 +968,7 @@ impl Archive {
         let mut entry = a.boundary_entry.clone();
         entry.size = a.boundary;
         let known = match a.hasher {
-            Some(h) if a.boundary == a.written => Some((hex(&h.finalize()), a.written)),
+            Some(h) if a.boundary == a.written => Some((seal::hex(&h.finalize()), a.written)),
             _ => None,
         };
         if a.boundary != a.written {
@@ -1122,11 +1118,7 @@ impl Archive {
     }
 
     fn save_state(&self) -> Result<()> {
-        let data = serde_json::to_vec_pretty(&self.durable).map_err(|e| Error::Metadata {
-            path: self.dir.join(STATE_FILE),
-            reason: e.to_string(),
-        })?;
-        atomic_write(&self.dir.join(STATE_FILE), &data)
+        crate::fs::write_json(&self.dir.join(STATE_FILE), &self.durable)
     }
 }
 

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::Path;
 
-use crate::error::{io, Result};
+use crate::error::{io, Error, Result};
 
 /// Writes and syncs of archive data files. The real implementation is [`OsFileIo`]; tests
 /// substitute one that fails after a budget of bytes, as a full disk does.
@@ -77,4 +77,29 @@ pub fn atomic_write(path: &Path, data: &[u8]) -> Result<()> {
     drop(f);
     std::fs::rename(&tmp, path).map_err(io("rename", path))?;
     sync_dir(dir)
+}
+
+/// Reads a metadata file (index, state, timeline): `Ok(None)` when it does not exist, a
+/// `Metadata` error saying "damaged {what}" when it does not parse.
+pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<Option<T>> {
+    let data = match std::fs::read(path) {
+        Ok(d) => d,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io("read", path)(e)),
+    };
+    serde_json::from_slice(&data)
+        .map(Some)
+        .map_err(|e| Error::Metadata {
+            path: path.to_path_buf(),
+            reason: format!("damaged {what}: {e}"),
+        })
+}
+
+/// Writes a metadata file as pretty JSON, atomically and durably ([`atomic_write`]).
+pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
+    let data = serde_json::to_vec_pretty(value).map_err(|e| Error::Metadata {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    atomic_write(path, &data)
 }

@@ -12,7 +12,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::fs::atomic_write;
+use crate::fs::{read_json, write_json};
 use crate::gtid::GtidRanges;
 
 /// Name of the index file in a server directory.
@@ -112,21 +112,9 @@ impl Index {
     /// Reads `DIR/index.json`; `Ok(None)` when missing, `Err` when unreadable or damaged.
     pub fn load(dir: &Path) -> Result<Option<Index>> {
         let path = dir.join(INDEX_FILE);
-        let data = match std::fs::read(&path) {
-            Ok(d) => d,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => {
-                return Err(Error::Io {
-                    op: "read",
-                    path,
-                    source,
-                })
-            }
+        let Some(index) = read_json::<Index>(&path, "index")? else {
+            return Ok(None);
         };
-        let index: Index = serde_json::from_slice(&data).map_err(|e| Error::Metadata {
-            path: path.clone(),
-            reason: format!("damaged index: {e}"),
-        })?;
         if index.version != INDEX_VERSION {
             return Err(Error::Metadata {
                 path,
@@ -138,12 +126,7 @@ impl Index {
 
     /// Writes `DIR/index.json` atomically.
     pub fn save(&self, dir: &Path) -> Result<()> {
-        let path = dir.join(INDEX_FILE);
-        let data = serde_json::to_vec_pretty(self).map_err(|e| Error::Metadata {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
-        atomic_write(&path, &data)
+        write_json(&dir.join(INDEX_FILE), self)
     }
 
     /// The entry for `name`.

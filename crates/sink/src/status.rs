@@ -135,24 +135,7 @@ pub fn server_dirs(dir: &Path) -> Result<Vec<PathBuf>> {
 
 /// Reads `DIR/state.json`: `Ok(None)` when missing, `Err` when unreadable or damaged.
 pub fn load_state(dir: &Path) -> Result<Option<Durable>> {
-    let path = dir.join(STATE_FILE);
-    let data = match std::fs::read(&path) {
-        Ok(d) => d,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => {
-            return Err(Error::Io {
-                op: "read",
-                path,
-                source,
-            })
-        }
-    };
-    serde_json::from_slice(&data)
-        .map(Some)
-        .map_err(|e| Error::Metadata {
-            path,
-            reason: format!("damaged state: {e}"),
-        })
+    crate::fs::read_json(&dir.join(STATE_FILE), "state")
 }
 
 /// The index an index rebuild would produce from the files `names` (stored names, in

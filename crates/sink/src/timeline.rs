@@ -131,15 +131,9 @@ impl Timeline {
     /// Reads `ROOT/timeline.json`: `Ok(None)` when there is none.
     pub fn load(root: &Path) -> Result<Option<Timeline>> {
         let path = root.join(TIMELINE_FILE);
-        let data = match std::fs::read(&path) {
-            Ok(d) => d,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(io("read", &path)(e)),
+        let Some(t) = crate::fs::read_json::<Timeline>(&path, "timeline")? else {
+            return Ok(None);
         };
-        let t: Timeline = serde_json::from_slice(&data).map_err(|e| Error::Metadata {
-            path: path.clone(),
-            reason: format!("damaged timeline: {e}"),
-        })?;
         let names = t.segments.iter().map(|s| &s.server_dir);
         for name in names.chain(t.diverged.iter().map(|d| &d.server_dir)) {
             let p = Path::new(name);
@@ -164,12 +158,7 @@ impl Timeline {
 
     /// Writes `ROOT/timeline.json` atomically and durably.
     pub fn save(&self, root: &Path) -> Result<()> {
-        let path = root.join(TIMELINE_FILE);
-        let data = serde_json::to_vec_pretty(self).map_err(|e| Error::Metadata {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
-        crate::fs::atomic_write(&path, &data)
+        crate::fs::write_json(&root.join(TIMELINE_FILE), self)
     }
 
     /// The segment archived now.
